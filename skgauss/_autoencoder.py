@@ -1,0 +1,608 @@
+"""GaussianAutoencoder: a scikit-learn transformer with N(0, I) codes."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import numbers
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from skorch.callbacks import EarlyStopping, PassthroughScoring, ProgressBar
+
+from ._net import _AutoencoderNet, _BatchLoader, _SeededSplit, _TensorDataset
+from .nn import ACTIVATIONS, AutoencoderModule
+from .regularizers import REGULARIZERS, SCALES
+
+__all__ = ["GaussianAutoencoder"]
+
+
+def _signature_accepts(fn: Callable, name: str) -> bool:
+    params = inspect.signature(fn).parameters
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _resolve_regularizer(regularizer, regularizer_params, n_components: int, seed: int):
+    """Turn the ``regularizer``/``regularizer_params`` hyperparameters into the
+    ``(name, entry, weight, params)`` terms of a :class:`_Penalty`."""
+    if callable(regularizer) and not isinstance(regularizer, type):
+        specs = {getattr(regularizer, "__name__", "callable"): (regularizer, 1.0, 1.0)}
+        per_name = {next(iter(specs)): regularizer_params or {}}
+    else:
+        if isinstance(regularizer, str):
+            weights, per_name = (
+                {regularizer: 1.0},
+                {regularizer: regularizer_params or {}},
+            )
+        elif isinstance(regularizer, Mapping):
+            weights = dict(regularizer)
+            per_name = dict(regularizer_params or {})
+            extra = set(per_name) - set(weights)
+            if extra or not all(isinstance(v, Mapping) for v in per_name.values()):
+                raise ValueError(
+                    "with a dict regularizer, regularizer_params must map some of its "
+                    f"names {sorted(weights)} to dicts of options; got {regularizer_params!r}"
+                )
+        else:
+            raise TypeError(
+                "regularizer must be a name from skgauss.REGULARIZERS, a dict "
+                f"{{name: weight}} or a callable; got {type(regularizer).__name__}"
+            )
+        if not weights:
+            raise ValueError("regularizer is an empty dict; use 'none' for no penalty")
+        specs = {}
+        for name, weight in weights.items():
+            if name not in REGULARIZERS:
+                raise ValueError(
+                    f"unknown regularizer {name!r}; valid names are {sorted(REGULARIZERS)}"
+                )
+            if not isinstance(weight, numbers.Real) or not weight >= 0:
+                raise ValueError(
+                    f"weight of regularizer {name!r} must be >= 0, got {weight!r}"
+                )
+            specs[name] = (REGULARIZERS[name], float(weight), SCALES[name])
+    terms = []
+    for name, (entry, weight, scale) in specs.items():
+        params = dict(per_name.get(name) or {})
+        target = entry.__init__ if isinstance(entry, type) else entry
+        for key in params:
+            if not _signature_accepts(target, key):
+                raise ValueError(f"regularizer {name!r} has no option {key!r}")
+        if isinstance(entry, type):  # stateful penalty (adversarial): build it now
+            entry = entry(n_components, random_state=seed, **params)
+            params = {}
+        elif not _signature_accepts(entry, "generator"):
+            raise TypeError(
+                f"regularizer {name!r} must accept a keyword argument 'generator' "
+                "(see skgauss.regularizers)"
+            )
+        terms.append((name, entry, weight * scale, params))
+    return terms
+
+
+class GaussianAutoencoder(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    r"""Autoencoder whose codes are pushed towards the standard Gaussian N(0, I).
+
+    An encoder :math:`f` maps each row :math:`x` to a code :math:`z = f(x)` in
+    :math:`\mathbb{R}^d` and a decoder :math:`g` maps codes back. Both are
+    multilayer perceptrons trained by minimising, over mini-batches :math:`B`,
+
+    .. math::
+
+        \frac{1}{|B|\,p}\sum_{x \in B} \lVert g(f(x)) - x \rVert^2
+        \;+\; \alpha \, R\big(\{f(x)\}_{x \in B}\big)
+
+    where :math:`R` is a penalty that is smallest when the batch of codes is a
+    sample of N(0, I_d) (see :data:`skgauss.REGULARIZERS`). Once fitted,
+    ``transform`` gives codes, ``inverse_transform`` decodes codes and ``sample``
+    decodes draws from N(0, I). Training runs in a private skorch ``NeuralNet``
+    (``net_``): skorch handles the loop, the validation split, callbacks, the
+    history and the progress display.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Dimension ``d`` of the codes.
+    regularizer : str, dict or callable, default="sliced_wasserstein"
+        The penalty :math:`R`: a name from :data:`skgauss.REGULARIZERS`, a dict
+        ``{name: weight}`` (their weighted sum), or a callable
+        ``fn(z, *, generator=None, **options) -> scalar tensor``. Each named
+        penalty is multiplied by its documented scale ``skgauss.regularizers.SCALES``
+        so that ``alpha=1.0`` is a sensible start for all of them. A penalty with
+        a Gaussian head (``"kl"``, alone or in a dict) makes the encoder output a
+        mean and a log-variance (a VAE); ``transform`` then returns the mean.
+    regularizer_params : dict, default=None
+        Options of the penalty; with a dict ``regularizer``, a dict
+        ``{name: {option: value}}``.
+    alpha : float, default=1.0
+        Weight of the penalty against the reconstruction error.
+    hidden_layer_sizes : tuple of int, default=(128, 128)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+    activation : {"relu", "gelu", "silu", "tanh", "elu", "leaky_relu"}, default="relu"
+        Hidden-layer activation.
+    max_epochs : int, default=100
+        Number of passes over the training data (fewer with early stopping).
+    batch_size : int, default=128
+        Rows per mini-batch. A trailing batch of a single row is merged into the
+        previous one, so penalties never see n = 1.
+    lr : float, default=1e-3
+        Adam's learning rate.
+    weight_decay : float, default=0.0
+        Adam's L2 penalty on the weights.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out (seeded by ``random_state``) to report
+        validation losses and drive early stopping; ``0.0`` disables the split.
+        Both parts must hold at least two rows.
+    early_stopping : bool, default=False
+        Stop when the monitored loss (validation, or training without a split)
+        has not improved for ``patience`` epochs, and restore the best weights.
+    patience : int, default=10
+        Epochs without improvement before early stopping.
+    callbacks : list of skorch callbacks, default=None
+        Extra callbacks for the skorch net (copied at each fit).
+    warm_start : bool, default=False
+        When True and already fitted on data of the same width, ``fit`` continues
+        training the current network for ``max_epochs`` more epochs instead of
+        starting afresh.
+    device : str, default="cpu"
+        Torch device used for training and for later transforms; a model trained
+        on ``"cuda"`` transforms on CPU after ``set_params(device="cpu")``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, the validation split and every
+        random draw of the penalty, without touching torch's global RNG. The same
+        integer gives bit-identical codes on CPU.
+    verbose : int, default=0
+        ``>0`` shows skorch's epoch table and progress bar.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained network (its ``module_`` holds the torch encoder/decoder).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen during fit, when ``X`` has string column names.
+    n_iter_ : int
+        Number of epochs run.
+    history_ : list of dict
+        Per epoch: ``train_loss``, ``train_recon``, ``train_penalty`` and, with a
+        validation split, ``valid_loss``, ``valid_recon``, ``valid_penalty``, plus
+        ``dur`` (seconds).
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : linear codes, Gaussian only if the data are.
+    sklearn.preprocessing.QuantileTransformer : per-feature Gaussianisation.
+
+    Notes
+    -----
+    The network computes in float32; outputs follow the input dtype (float64 in,
+    float64 out). A ``KeyboardInterrupt`` during ``fit`` stops training (skorch's
+    behaviour) and leaves a usable model trained so far. If the training loss
+    becomes NaN or infinite, ``fit`` raises a ``FloatingPointError`` naming the
+    epoch and keeps the previous fitted state, if any.
+
+    References
+    ----------
+    .. [1] Kolouri et al., "Sliced-Wasserstein Autoencoder", ICLR 2019.
+    .. [2] Tolstikhin et al., "Wasserstein Auto-Encoders", ICLR 2018.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skgauss import GaussianAutoencoder
+    >>> X = StandardScaler().fit_transform(load_digits().data)
+    >>> ae = GaussianAutoencoder(n_components=4, max_epochs=2, random_state=0)
+    >>> ae.fit_transform(X).shape
+    (1797, 4)
+    >>> ae.sample(3, random_state=0).shape
+    (3, 64)
+    """
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        *,
+        regularizer="sliced_wasserstein",
+        regularizer_params: dict | None = None,
+        alpha: float = 1.0,
+        hidden_layer_sizes: tuple[int, ...] = (128, 128),
+        activation: str = "relu",
+        max_epochs: int = 100,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        validation_fraction: float = 0.1,
+        early_stopping: bool = False,
+        patience: int = 10,
+        callbacks: list | None = None,
+        warm_start: bool = False,
+        device: str = "cpu",
+        random_state=None,
+        verbose: int = 0,
+    ) -> None:
+        self.n_components = n_components
+        self.regularizer = regularizer
+        self.regularizer_params = regularizer_params
+        self.alpha = alpha
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        def integer(name, low):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Integral)
+                or value < low
+            ):
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+        def real(name, low, high=np.inf, high_open=False):
+            value = getattr(self, name)
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            ok = ok and low <= value and (value < high if high_open else value <= high)
+            if not ok:
+                bound = f"in [{low}, {high})" if high_open else f">= {low}"
+                raise ValueError(f"{name} must be a real number {bound}, got {value!r}")
+
+        integer("n_components", 1)
+        integer("max_epochs", 1)
+        integer("batch_size", 2)
+        integer("patience", 1)
+        real("alpha", 0.0)
+        real("lr", 0.0)
+        if not self.lr > 0:
+            raise ValueError(f"lr must be > 0, got {self.lr!r}")
+        real("weight_decay", 0.0)
+        real("validation_fraction", 0.0, 1.0, high_open=True)
+        sizes = self.hidden_layer_sizes
+        if not isinstance(sizes, (tuple, list)) or not all(
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
+            for s in sizes
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must be a tuple of integers >= 1, got {sizes!r}"
+            )
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"
+            )
+        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
+            raise TypeError(
+                f"callbacks must be a list of skorch callbacks, got {self.callbacks!r}"
+            )
+        try:
+            torch.device(self.device)
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(f"device={self.device!r} is not a torch device") from exc
+
+    def _check_float32(self, X: np.ndarray, what: str) -> torch.Tensor:
+        """Convert to a float32 tensor, refusing values float32 cannot hold."""
+        X32 = X.astype(np.float32, copy=False)
+        if not np.isfinite(X32).all():
+            raise ValueError(
+                f"{what} has values too large for float32 (max |value| is "
+                f"{np.abs(X).max():.3g}); the network computes in float32: rescale it"
+            )
+        return torch.from_numpy(np.ascontiguousarray(X32))
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, X, y=None):
+        """Train encoder and decoder on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, ideally standardised. At least two rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : GaussianAutoencoder
+        """
+        if self.warm_start and hasattr(self, "net_"):
+            X = validate_data(
+                self,
+                X,
+                dtype=[np.float64, np.float32],
+                reset=False,
+                ensure_min_samples=2,
+            )
+            self._check_params()
+            return self._train(self._check_float32(X, "X"), epochs=self.max_epochs)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        self._check_params()
+        return self._train(
+            self._check_float32(X, "X"), epochs=None, fresh=self._new_net(X)
+        )
+
+    def partial_fit(self, X, y=None):
+        """Train for one pass over ``X`` (one epoch), continuing any previous fit.
+
+        For data that do not fit in memory: call it on successive chunks (a loop
+        over memory-mapped slices, or ``dask_ml.wrappers.Incremental``). The first
+        call builds the network; later calls must have the same features. Each
+        call makes one skorch epoch, with its own validation split of the chunk
+        when ``validation_fraction > 0``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk, at least two rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : GaussianAutoencoder
+        """
+        first = not hasattr(self, "net_")
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=first, ensure_min_samples=2
+        )
+        self._check_params()
+        fresh = self._new_net(X) if first else None
+        return self._train(self._check_float32(X, "X"), epochs=1, fresh=fresh)
+
+    def _new_net(self, X: np.ndarray, seed: int | None = None) -> tuple:
+        """A fresh, untrained network for data like ``X``, with its seed and dtype."""
+        if seed is None:
+            seed = int(
+                check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            )
+        terms = _resolve_regularizer(
+            self.regularizer, self.regularizer_params, self.n_components, seed
+        )
+        return self._build_net(X.shape[1], terms, seed), seed, X.dtype
+
+    def _train(self, X_t: torch.Tensor, epochs: int | None, fresh: tuple | None = None):
+        """Train a ``fresh`` network (all epochs when ``epochs`` is None) or the
+        current one for ``epochs`` more, then publish the fitted state.
+
+        A failure in a fresh fit leaves a previous fit intact: the fitted
+        attributes are only (re)assigned after training returns.
+        """
+        net, seed, dtype = (
+            fresh if fresh is not None else (self.net_, self.net_.seed, self._dtype)
+        )
+        # skorch initialises the weights inside fit: seed a forked RNG so the
+        # init is reproducible and torch's global RNG is left untouched
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed + len(net.history or []))
+            X_t = X_t.to(net.device)
+            if epochs is None:
+                net.fit(X_t)
+            else:
+                net.partial_fit(X_t, epochs=epochs)
+        self.net_ = net
+        self._dtype = dtype
+        self.n_iter_ = len(net.history)
+        keys = (
+            "epoch",
+            "train_loss",
+            "train_recon",
+            "train_penalty",
+            "valid_loss",
+            "valid_recon",
+            "valid_penalty",
+            "dur",
+        )
+        self.history_ = [
+            {k: float(row[k]) for k in keys if k in row} for row in net.history
+        ]
+        return self
+
+    def _build_net(self, n_features: int, terms: list, seed: int) -> _AutoencoderNet:
+        callbacks = [
+            (
+                f"{part}_{term}",
+                PassthroughScoring(f"{part}_{term}", on_train=part == "train"),
+            )
+            for part in ("train", "valid")
+            for term in ("recon", "penalty")
+        ]
+        if self.early_stopping:
+            monitor = "valid_loss" if self.validation_fraction > 0 else "train_loss"
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor=monitor, patience=self.patience, load_best=True
+                    ),
+                )
+            )
+        if self.verbose > 0:
+            callbacks.append(("progress_bar", ProgressBar()))
+        callbacks += [copy.deepcopy(cb) for cb in (self.callbacks or [])]
+        split = (
+            _SeededSplit(self.validation_fraction, seed + 1)
+            if self.validation_fraction > 0
+            else None
+        )
+        return _AutoencoderNet(
+            AutoencoderModule,
+            module__n_features=n_features,
+            module__n_components=self.n_components,
+            module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+            module__activation=self.activation,
+            module__gaussian_head=any(
+                getattr(t[1], "gaussian_head", False) for t in terms
+            ),
+            criterion=torch.nn.MSELoss,
+            optimizer=torch.optim.Adam,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            dataset=_TensorDataset,
+            iterator_train=_BatchLoader,
+            iterator_train__shuffle=True,
+            iterator_train__generator=torch.Generator().manual_seed(seed + 3),
+            iterator_valid=_BatchLoader,
+            train_split=split,
+            callbacks=callbacks,
+            device=self.device,
+            verbose=self.verbose,
+            penalty_terms=terms,
+            alpha=self.alpha,
+            seed=seed,
+        )
+
+    # ---------------------------------------------------------------- transform
+    def _module(self):
+        module = self.net_.module_.to(self.device)
+        module.eval()
+        return module
+
+    def _apply(self, X: np.ndarray, fn, what: str) -> np.ndarray:
+        """Run ``fn`` (encode or decode) batch-wise without gradients; never
+        return non-finite values."""
+        X_t = self._check_float32(X, what)
+        outs = []
+        with torch.no_grad():
+            for start in range(0, len(X_t), 4096):
+                outs.append(fn(X_t[start : start + 4096].to(self.device)).cpu())
+        out = torch.cat(outs).numpy() if outs else np.empty((0, 0), np.float32)
+        if not np.isfinite(out).all():
+            raise ValueError(
+                f"the network produced non-finite values from {what}; its values are "
+                "probably far outside the training range"
+            )
+        return out.astype(X.dtype, copy=False)
+
+    def transform(self, X):
+        """Codes of ``X`` (for a VAE, the encoder's mean).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        module = self._module()
+        return self._apply(X, lambda x: module.encode(x)[0], "X")
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes.
+
+        Returns
+        -------
+        X_original : ndarray or DataFrame of shape (n_samples, n_features_in_)
+            A pandas/polars DataFrame with the input's column names when
+            ``set_output(transform="pandas"|"polars")`` is configured.
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_components} features (codes) as input to inverse_transform"
+            )
+        module = self._module()
+        return self._as_input_container(self._apply(Z, module.decoder, "the codes"))
+
+    def _as_input_container(self, X: np.ndarray):
+        """Wrap rows of the input space like ``transform``'s output is wrapped.
+
+        scikit-learn's ``set_output`` only wraps ``transform``; decoded rows and
+        samples get the same container, with the input's column names
+        (``feature_names_in_``, else ``x0, x1, ...``).
+        """
+        # _get_output_config is how sklearn's own wrapper reads set_output and
+        # the global config; it has been stable since scikit-learn 1.2
+        dense = _get_output_config("transform", self)["dense"]
+        if dense == "default":
+            return X
+        columns = list(
+            getattr(
+                self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
+            )
+        )
+        if dense == "pandas":
+            import pandas as pd
+
+            return pd.DataFrame(X, columns=columns)
+        import polars as pl
+
+        return pl.DataFrame(X, schema=columns, orient="row")
+
+    def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
+        """Decode ``n_samples`` draws from N(0, I).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws (numpy), independently of ``self.random_state``.
+
+        Returns
+        -------
+        X : ndarray or DataFrame of shape (n_samples, n_features_in_)
+            A DataFrame when ``set_output`` asks for one, as ``inverse_transform``.
+        """
+        check_is_fitted(self)
+        if (
+            isinstance(n_samples, bool)
+            or not isinstance(n_samples, numbers.Integral)
+            or n_samples < 1
+        ):
+            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+        rng = check_random_state(random_state)
+        Z = rng.standard_normal((n_samples, self.n_components)).astype(self._dtype)
+        return self.inverse_transform(Z)
+
+    def score(self, X, y=None) -> float:  # noqa: D417
+        """Gaussianity of the codes of ``X``; greater is better.
+
+        :func:`skgauss.metrics.gaussianity_score` of ``transform(X)``: minus the
+        unbiased MMD² between the codes and N(0, I) with a Gaussian kernel of
+        fixed bandwidth σ² = √d, in closed form (0 is perfect).
+        """
+        from .metrics import gaussianity_score
+
+        return gaussianity_score(self.transform(X))
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,545 @@
+"""GaussianFlow: a normalizing flow as a scikit-learn transformer.
+
+The flows themselves come from zuko (optional extra ``skgauss[flow]``); this
+module adds the estimator around them: PCA and standardisation in front,
+skorch-managed maximum-likelihood training, exact inverse, sampling and
+log-density.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
+from sklearn.decomposition import PCA
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from torch import nn
+from torch.optim.lr_scheduler import CosineAnnealingLR
+
+from ._net import NonFiniteLossError, _BatchLoader, _SeededSplit, _TensorDataset
+
+__all__ = ["GaussianFlow"]
+
+#: flow name -> class name in ``zuko.flows``
+FLOWS = {"nsf": "NSF", "realnvp": "RealNVP", "maf": "MAF"}
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _import_zuko():
+    """``zuko``, or an ImportError naming the extra that installs it."""
+    try:
+        import zuko
+    except ImportError as exc:
+        raise ImportError(
+            "GaussianFlow needs the optional dependency zuko; install it with "
+            "pip install 'skgauss[flow]'"
+        ) from exc
+    return zuko
+
+
+def _float32_tensor(A: np.ndarray, what: str) -> torch.Tensor:
+    """A float32 tensor of ``A``, refusing values float32 cannot hold."""
+    if A.size and np.abs(A).max() > _FLOAT32_MAX:
+        raise ValueError(
+            f"{what} has values too large for float32 (max |value| is "
+            f"{np.abs(A).max():.3g}); the network computes in float32: rescale it"
+        )
+    return torch.from_numpy(np.ascontiguousarray(A, dtype=np.float32))
+
+
+class _FlowModule(nn.Module):
+    """A zuko flow over ``n_features`` dimensions; ``forward`` is log p(u)."""
+
+    def __init__(
+        self,
+        flow: str,
+        n_features: int,
+        n_transforms: int,
+        hidden_layer_sizes: tuple[int, ...],
+    ) -> None:
+        super().__init__()
+        flow_class = getattr(_import_zuko().flows, FLOWS[flow])
+        self.flow = flow_class(
+            n_features,
+            transforms=n_transforms,
+            hidden_features=tuple(hidden_layer_sizes),
+        )
+
+    def forward(self, u: torch.Tensor) -> torch.Tensor:
+        return self.flow().log_prob(u)
+
+    def encode(self, u: torch.Tensor) -> torch.Tensor:
+        return self.flow().transform(u)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.flow().transform.inv(z)
+
+
+class _NegativeLogLikelihood(nn.Module):
+    """skorch criterion: minus the mean of the log-densities the module returns."""
+
+    def forward(self, log_prob: torch.Tensor, target=None) -> torch.Tensor:
+        return -log_prob.mean()
+
+
+class _FlowNet(NeuralNet):
+    """skorch ``NeuralNet`` that stops with a clear error on a non-finite loss."""
+
+    def train_step(self, batch, **fit_params):
+        step = super().train_step(batch, **fit_params)
+        if not torch.isfinite(step["loss"]):
+            raise NonFiniteLossError(
+                f"the training loss became {step['loss'].item()} in epoch "
+                f"{len(self.history)}; lower lr or standardise the input"
+            )
+        return step
+
+
+class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    r"""Normalizing flow whose codes are N(0, I) by construction, with log-density.
+
+    A flow is an invertible map :math:`f` from the data to a base space of the
+    same dimension, trained so that :math:`z = f(u)` follows N(0, I). By the
+    change of variables the model density is
+
+    .. math::
+
+        \log p(x) = \log \mathcal N\big(f(u); 0, I\big)
+            + \log\lvert\det J_f(u)\rvert - \sum_j \log s_j,
+        \qquad u = (y - m) / s,
+
+    where :math:`y = x` (or its PCA projection, see ``n_components``) and
+    :math:`m, s` are the mean and standard deviation of :math:`y` on the
+    training data: the flow sees standardised inputs and the last term is
+    that standardisation's Jacobian. ``fit`` maximises the mean of
+    :math:`\log p(x)` (the loss is its negative) in a private skorch
+    ``NeuralNet`` (``net_``). ``transform`` gives :math:`z`,
+    ``inverse_transform`` is the exact inverse, ``sample`` maps draws from
+    N(0, I) back, ``score_samples`` is :math:`\log p(x)` and ``score`` its mean
+    (as in :class:`~sklearn.mixture.GaussianMixture`). The flows are zuko's
+    [1]_ (optional extra: ``pip install 'skgauss[flow]'``).
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        ``None`` keeps every feature: the estimator is a bijection of
+        :math:`\mathbb R^p`. An integer ``d <= n_features`` first projects
+        ``X`` on its ``d`` leading principal axes (a :class:`~sklearn.decomposition.PCA`
+        fitted in ``fit``, attribute ``pca_``; the flow's standardisation then
+        makes it a whitened PCA) and runs the flow on the projection. Then
+        ``transform`` discards the other ``p - d`` directions,
+        ``inverse_transform`` returns the PCA reconstruction (in the principal
+        subspace), and ``score_samples`` is the log-density of the projection
+        :math:`y = (x - \bar x) V^\top` in the orthonormal PCA coordinates, not
+        a density on :math:`\mathbb R^p`: scores for different
+        ``n_components`` do not compare.
+    flow : {"nsf", "realnvp", "maf"}, default="nsf"
+        ``"nsf"``: autoregressive rational-quadratic neural spline flow [2]_;
+        ``"realnvp"``: affine coupling layers [3]_; ``"maf"``: affine masked
+        autoregressive flow [4]_. With a single dimension there is nothing to
+        condition on and zuko uses element-wise transforms: ``"nsf"`` stays a
+        flexible monotone spline, while ``"realnvp"`` and ``"maf"`` reduce to an
+        affine map (a Gaussian fit).
+    n_transforms : int, default=3
+        Number of flow layers (zuko's ``transforms``).
+    hidden_layer_sizes : tuple of int, default=(64, 64)
+        Hidden widths of each layer's conditioner network (zuko's
+        ``hidden_features``).
+    max_epochs : int, default=100
+        Number of passes over the training data (fewer with early stopping).
+    batch_size : int, default=128
+        Rows per mini-batch.
+    lr : float, default=1e-3
+        Adam's initial learning rate; it decays to 0 over ``max_epochs`` on a
+        cosine schedule, which settles the fitted density.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out (seeded by ``random_state``) to report the
+        validation loss and drive early stopping; ``0.0`` disables the split.
+    early_stopping : bool, default=False
+        Stop when the monitored loss (validation, or training without a split)
+        has not improved for ``patience`` epochs, and restore the best weights.
+    patience : int, default=10
+        Epochs without improvement before early stopping.
+    device : str, default="cpu"
+        Torch device used for training and later transforms.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the validation split without
+        touching torch's global RNG. The same integer gives bit-identical codes
+        on CPU.
+    verbose : int, default=0
+        ``>0`` shows skorch's epoch table and progress bar.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained network; ``net_.module_.flow`` is the zuko flow.
+    pca_ : PCA or None
+        The projection fitted when ``n_components`` is an integer.
+    mean_ : ndarray of shape (n_components_,)
+        Mean :math:`m` of the flow's input before standardisation.
+    scale_ : ndarray of shape (n_components_,)
+        Standard deviation :math:`s` (1 where it is 0).
+    n_components_ : int
+        Dimension of the codes.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen during fit, when ``X`` has string column names.
+    n_iter_ : int
+        Number of epochs run.
+    history_ : list of dict
+        Per epoch: ``train_loss`` (mean negative log-likelihood of the
+        standardised inputs, without the :math:`\sum_j \log s_j` term), with a
+        validation split ``valid_loss``, and ``dur`` (seconds).
+
+    See Also
+    --------
+    GaussianAutoencoder : a lower-dimensional, approximately Gaussian code.
+    sklearn.preprocessing.QuantileTransformer : per-feature Gaussianisation.
+    sklearn.mixture.GaussianMixture : another density model with ``score_samples``.
+
+    Notes
+    -----
+    The network computes in float32; outputs follow the input dtype. The
+    spline flow is defined on :math:`[-5, 5]` per dimension and is the
+    identity outside; inputs are standardised first so this covers the data.
+    If the training loss becomes NaN or infinite, ``fit`` raises a
+    ``FloatingPointError`` naming the epoch and keeps the previous fitted
+    state, if any.
+
+    References
+    ----------
+    .. [1] Rozet et al., "Zuko: Normalizing flows in PyTorch", 2022,
+       https://github.com/probabilists/zuko
+    .. [2] Durkan et al., "Neural Spline Flows", NeurIPS 2019.
+    .. [3] Dinh et al., "Density estimation using Real NVP", ICLR 2017.
+    .. [4] Papamakarios et al., "Masked Autoregressive Flow for Density
+       Estimation", NeurIPS 2017.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from skgauss import GaussianFlow
+    >>> X, _ = make_moons(200, noise=0.1, random_state=0)
+    >>> flow = GaussianFlow(max_epochs=2, random_state=0).fit(X)
+    >>> Z = flow.transform(X)
+    >>> bool(abs(flow.inverse_transform(Z) - X).max() < 1e-4)
+    True
+    >>> flow.score_samples(X[:3]).shape, flow.sample(4, random_state=0).shape
+    ((3,), (4, 2))
+    """
+
+    def __init__(
+        self,
+        n_components: int | None = None,
+        *,
+        flow: str = "nsf",
+        n_transforms: int = 3,
+        hidden_layer_sizes: tuple[int, ...] = (64, 64),
+        max_epochs: int = 100,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        validation_fraction: float = 0.1,
+        early_stopping: bool = False,
+        patience: int = 10,
+        device: str = "cpu",
+        random_state=None,
+        verbose: int = 0,
+    ) -> None:
+        self.n_components = n_components
+        self.flow = flow
+        self.n_transforms = n_transforms
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self, n_features: int) -> None:
+        def integer(name, low, high=None):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Integral)
+                or value < low
+                or (high is not None and value > high)
+            ):
+                bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
+                raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
+
+        if self.n_components is not None:
+            integer("n_components", 1, n_features)
+        integer("n_transforms", 1)
+        integer("max_epochs", 1)
+        integer("batch_size", 2)
+        integer("patience", 1)
+        lr = self.lr
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
+            raise ValueError(f"lr must be a real number > 0, got {lr!r}")
+        vf = self.validation_fraction
+        if isinstance(vf, bool) or not isinstance(vf, numbers.Real) or not 0 <= vf < 1:
+            raise ValueError(
+                f"validation_fraction must be a real number in [0, 1), got {vf!r}"
+            )
+        if not isinstance(self.flow, str) or self.flow not in FLOWS:
+            raise ValueError(f"flow must be one of {sorted(FLOWS)}, got {self.flow!r}")
+        sizes = self.hidden_layer_sizes
+        if not isinstance(sizes, (tuple, list)) or not all(
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
+            for s in sizes
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must be a tuple of integers >= 1, got {sizes!r}"
+            )
+        try:
+            torch.device(self.device)
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(f"device={self.device!r} is not a torch device") from exc
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, X, y=None):
+        """Fit the flow to ``X`` by maximum likelihood.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. At least two rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : GaussianFlow
+        """
+        _import_zuko()
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        self._check_params(X.shape[1])
+        _float32_tensor(X, "X")  # same refusal as GaussianAutoencoder
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        X64 = X.astype(np.float64, copy=False)
+        pca = None
+        if self.n_components is not None:
+            pca = PCA(self.n_components, random_state=seed).fit(X64)
+            X64 = pca.transform(X64)
+        mean, scale = X64.mean(axis=0), X64.std(axis=0)
+        # a constant column keeps scale 1, as in StandardScaler
+        tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
+        scale[scale <= tiny] = 1.0
+        U = _float32_tensor((X64 - mean) / scale, "X after standardisation")
+        net = self._build_net(X64.shape[1], seed)
+        # skorch initialises the weights inside fit: seed a forked RNG so the
+        # init is reproducible and torch's global RNG is left untouched
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            net.fit(U.to(net.device))
+        # assign fitted state only now: a failed fit leaves a previous fit intact
+        self.net_, self.pca_, self.mean_, self.scale_ = net, pca, mean, scale
+        self.n_components_ = X64.shape[1]
+        self._dtype = X.dtype
+        self.n_iter_ = len(net.history)
+        keys = ("epoch", "train_loss", "valid_loss", "dur")
+        self.history_ = [
+            {k: float(row[k]) for k in keys if k in row} for row in net.history
+        ]
+        return self
+
+    def _build_net(self, n_features: int, seed: int) -> _FlowNet:
+        # a decaying rate settles the density: with a constant one the last
+        # epoch's flow is a noisy draw around the optimum
+        callbacks = [("lr_scheduler", LRScheduler(CosineAnnealingLR, T_max=self.max_epochs))]
+        if self.early_stopping:
+            monitor = "valid_loss" if self.validation_fraction > 0 else "train_loss"
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor=monitor, patience=self.patience, load_best=True
+                    ),
+                )
+            )
+        if self.verbose > 0:
+            callbacks.append(("progress_bar", ProgressBar()))
+        split = None
+        if self.validation_fraction > 0:
+            split = _SeededSplit(self.validation_fraction, seed + 1)
+        return _FlowNet(
+            _FlowModule,
+            module__flow=self.flow,
+            module__n_features=n_features,
+            module__n_transforms=self.n_transforms,
+            module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+            criterion=_NegativeLogLikelihood,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            dataset=_TensorDataset,
+            iterator_train=_BatchLoader,
+            iterator_train__shuffle=True,
+            iterator_train__generator=torch.Generator().manual_seed(seed + 3),
+            iterator_valid=_BatchLoader,
+            train_split=split,
+            callbacks=callbacks,
+            device=self.device,
+            verbose=self.verbose,
+        )
+
+    # ---------------------------------------------------------------- transform
+    def _standardise(self, X: np.ndarray) -> np.ndarray:
+        X = X.astype(np.float64, copy=False)
+        if self.pca_ is not None:
+            X = self.pca_.transform(X)
+        return (X - self.mean_) / self.scale_
+
+    def _unstandardise(self, U: np.ndarray) -> np.ndarray:
+        Y = U * self.scale_ + self.mean_
+        return Y if self.pca_ is None else self.pca_.inverse_transform(Y)
+
+    def _run(self, U: np.ndarray, method: str, what: str) -> np.ndarray:
+        """Apply the module's ``method`` batch-wise without gradients, in
+        float32; return float64 and never non-finite values."""
+        U_t = _float32_tensor(U, what)
+        module = self.net_.module_.to(self.device)
+        module.eval()
+        fn: Callable = getattr(module, method)
+        with torch.no_grad():
+            out = torch.cat(
+                [
+                    fn(U_t[s : s + 4096].to(self.device)).cpu()
+                    for s in range(0, len(U_t), 4096)
+                ]
+            )
+        out = out.numpy().astype(np.float64)
+        if not np.isfinite(out).all():
+            raise ValueError(
+                f"the flow produced non-finite values from {what}; its values are "
+                "probably far outside the training range"
+            )
+        return out
+
+    def _check_X(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def transform(self, X):
+        """Map ``X`` to the base space, where the model is N(0, I).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components_)
+        """
+        X = self._check_X(X)
+        Z = self._run(self._standardise(X), "encode", "X")
+        return Z.astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X):
+        """Map codes back to the input space (exactly, up to float32 rounding).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            With ``n_components`` set, the PCA reconstruction.
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_components_} features (codes) as input to inverse_transform"
+            )
+        U = self._run(Z, "decode", "the codes")
+        return self._unstandardise(U).astype(Z.dtype, copy=False)
+
+    def score_samples(self, X):
+        """Log-density of each row under the model.
+
+        With ``n_components`` set, the log-density of the PCA projection (see
+        the class docstring).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+        """
+        X = self._check_X(X)
+        log_p = self._run(self._standardise(X), "forward", "X")
+        log_p -= np.log(self.scale_).sum()  # the standardisation's Jacobian
+        return log_p.astype(X.dtype, copy=False)
+
+    def score(self, X, y=None) -> float:
+        """Mean log-likelihood of ``X``; greater is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        log_likelihood : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
+        """Draw ``n_samples`` rows from the model: N(0, I) mapped back.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws (numpy), independently of ``self.random_state``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        if (
+            isinstance(n_samples, bool)
+            or not isinstance(n_samples, numbers.Integral)
+            or n_samples < 1
+        ):
+            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+        rng = check_random_state(random_state)
+        Z = rng.standard_normal((n_samples, self.n_components_)).astype(self._dtype)
+        return self.inverse_transform(Z)
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.n_components_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

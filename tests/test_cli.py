@@ -1,0 +1,103 @@
+"""`skgauss compare` end to end on tiny settings, and its bad-input exits."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from skgauss.cli import main
+
+TINY = ["compare", "--dataset", "iris", "--regularizers", "none,sliced_wasserstein",
+        "--max-epochs", "2", "--n-components", "2", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "report"
+    assert main([*TINY, "--out", str(out), "--format", "json"]) == 0
+    return out
+
+
+def test_report_files(report):
+    rows = json.loads((report / "results.json").read_text())
+    assert [r["model"] for r in rows] == [
+        "PCA(whiten)", "Quantile+PCA(whiten)", "none", "sliced_wasserstein"]
+    with open(report / "results.csv") as fh:
+        csv_rows = list(csv.DictReader(fh))
+    assert len(csv_rows) == len(rows)
+    for r, c in zip(rows, csv_rows, strict=True):
+        for key, value in r.items():
+            if key == "model":
+                assert c[key] == value
+            else:
+                assert float(c[key]) == pytest.approx(value, nan_ok=True)
+    assert rows[0]["recon_ratio_pca"] == pytest.approx(1.0)
+    for r in rows:
+        assert 0 <= r["p_radii"] <= 1 and r["fit_seconds"] >= 0
+    pngs = sorted(report.glob("*.png"))
+    assert pngs, "no plots written"
+    html = (report / "report.html").read_text()
+    for png in pngs:
+        data = png.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000
+        assert f'src="{png.name}"' in html
+    assert not list(report.parent.glob(".skgauss-*")), "temporary folder left behind"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_table_formats(tmp_path, capsys, fmt):
+    main([*TINY, "--regularizers", "none", "--no-plots", "--out", str(tmp_path / "o"),
+          "--format", fmt])
+    out = capsys.readouterr().out
+    assert "PCA(whiten)" in out and "none" in out
+    if fmt == "markdown":
+        assert out.lstrip().startswith("| model")
+
+
+def test_csv_input_with_target_and_text_column(tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    path = tmp_path / "data.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["a", "b", "c", "label", "name"])
+        for i in range(40):
+            w.writerow([*rng.randn(3).round(4), i % 2, f"row{i}"])
+    code = main(["compare", "--data", str(path), "--target", "label", "--regularizers", "none",
+                 "--max-epochs", "1", "--n-components", "2", "--no-plots", "--no-progress",
+                 "--out", str(tmp_path / "o")])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "skipped non-numeric columns: name" in err and "3 features" in err
+
+
+def _bad(tmp_path, capsys, args, message):
+    out = tmp_path / "never"
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", *args, "--out", str(out), "--no-progress"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err
+    assert not out.exists()
+
+
+def test_bad_inputs(tmp_path, capsys):
+    _bad(tmp_path, capsys, ["--data", str(tmp_path / "missing.csv")], "no such file")
+    (tmp_path / "text.csv").write_text("a,b\nx,y\nz,w\n")
+    _bad(tmp_path, capsys, ["--data", str(tmp_path / "text.csv")], "no numeric columns")
+    (tmp_path / "few.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
+    _bad(tmp_path, capsys, ["--data", str(tmp_path / "few.csv")], "too few")
+    (tmp_path / "bin.parquet").write_bytes(b"\x00garbage")
+    _bad(tmp_path, capsys, ["--data", str(tmp_path / "bin.parquet")], "cannot read")
+    _bad(tmp_path, capsys, ["--regularizers", "nope"], "unknown regularizer")
+    _bad(tmp_path, capsys, ["--dataset", "mnist"], "unknown dataset")
+    _bad(tmp_path, capsys, ["--alpha", "x"], "--alpha")
+    _bad(tmp_path, capsys, ["--n-components", "100"], "--n-components")
+
+
+def test_module_entry_point():
+    res = subprocess.run([sys.executable, "-m", "skgauss", "compare", "--dataset", "nope"],
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and "unknown dataset" in res.stderr
