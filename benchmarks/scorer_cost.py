@@ -5,7 +5,7 @@ Prints a Markdown table: seconds (best of ``--repeat``) and the peak of
 numpy allocations seen by ``tracemalloc`` beyond the input itself. The O(n^2)
 tests run on their default ``max_samples`` subsample (column ``rows used``).
 ``mmd_test``/``energy_test`` are timed twice: cold (the Monte-Carlo null,
-200 simulations, is computed) and warm (the null comes from the cache).
+100 simulations, is computed) and warm (the null comes from the cache).
 pingouin's Henze--Zirkler (O(n^2) memory) runs beside ours up to 10^4 rows.
 """
 

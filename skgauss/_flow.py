@@ -48,14 +48,25 @@ def _import_zuko():
     return zuko
 
 
-def _float32_tensor(A: np.ndarray, what: str) -> torch.Tensor:
-    """A float32 tensor of ``A``, refusing values float32 cannot hold."""
+def _check_float32(A: np.ndarray, what: str) -> None:
+    """Refuse values float32 cannot hold (the network computes in float32)."""
     if A.size and np.abs(A).max() > _FLOAT32_MAX:
         raise ValueError(
             f"{what} has values too large for float32 (max |value| is "
             f"{np.abs(A).max():.3g}); the network computes in float32: rescale it"
         )
+
+
+def _float32_tensor(A: np.ndarray, what: str) -> torch.Tensor:
+    """A float32 tensor of ``A``, refusing values float32 cannot hold."""
+    _check_float32(A, what)
     return torch.from_numpy(np.ascontiguousarray(A, dtype=np.float32))
+
+
+def _project(X: np.ndarray, mean: np.ndarray,
+             components: np.ndarray | None) -> np.ndarray:
+    """Centre ``X`` and, with PCA axes, project it on them."""
+    return X - mean if components is None else (X - mean) @ components.T
 
 
 class _FlowModule(nn.Module):
@@ -96,6 +107,10 @@ class _NegativeLogLikelihood(nn.Module):
 class _FlowNet(NeuralNet):
     """skorch ``NeuralNet`` that stops with a clear error on a non-finite loss."""
 
+    def __init__(self, *args, seed: int = 0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seed = seed  # the fit's seed, kept for skgauss.save
+
     def train_step(self, batch, **fit_params):
         step = super().train_step(batch, **fit_params)
         if not torch.isfinite(step["loss"]):
@@ -115,33 +130,36 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     .. math::
 
-        \log p(x) = \log \mathcal N\big(f(u); 0, I\big)
+        \log p(y) = \log \mathcal N\big(f(u); 0, I\big)
             + \log\lvert\det J_f(u)\rvert - \sum_j \log s_j,
-        \qquad u = (y - m) / s,
+        \qquad u = \big((x - m) V^\top\big) / s,
 
-    where :math:`y = x` (or its PCA projection, see ``n_components``) and
-    :math:`m, s` are the mean and standard deviation of :math:`y` on the
-    training data: the flow sees standardised inputs and the last term is
-    that standardisation's Jacobian. ``fit`` maximises the mean of
-    :math:`\log p(x)` (the loss is its negative) in a private skorch
-    ``NeuralNet`` (``net_``). ``transform`` gives :math:`z`,
+    where :math:`m` is the training mean, :math:`V = I` (or the PCA axes, see
+    ``n_components``), :math:`y = (x - m) V^\top` and :math:`s` the standard
+    deviation of :math:`y` on the training data: the flow sees standardised
+    inputs and the last term is that standardisation's Jacobian. With
+    ``n_components=None`` a shift is all that separates :math:`y` from
+    :math:`x`, so :math:`p(y)` is the density of :math:`x`. ``fit`` maximises
+    the mean log-likelihood (the loss is its negative) in a private skorch
+    ``NeuralNet`` (``net_``). ``transform`` gives :math:`z = f(u)`,
     ``inverse_transform`` is the exact inverse, ``sample`` maps draws from
-    N(0, I) back, ``score_samples`` is :math:`\log p(x)` and ``score`` its mean
-    (as in :class:`~sklearn.mixture.GaussianMixture`). The flows are zuko's
-    [1]_ (optional extra: ``pip install 'skgauss[flow]'``).
+    N(0, I) back, ``score_samples`` is :math:`\log p(y)` and ``score`` its
+    mean (as in :class:`~sklearn.mixture.GaussianMixture`). The flows are
+    zuko's [1]_ (optional extra: ``pip install 'skgauss[flow]'``).
 
     Parameters
     ----------
     n_components : int or None, default=None
         ``None`` keeps every feature: the estimator is a bijection of
         :math:`\mathbb R^p`. An integer ``d <= n_features`` first projects
-        ``X`` on its ``d`` leading principal axes (a :class:`~sklearn.decomposition.PCA`
-        fitted in ``fit``, attribute ``pca_``; the flow's standardisation then
-        makes it a whitened PCA) and runs the flow on the projection. Then
+        ``X`` on its ``d`` leading principal axes :math:`V` (from a
+        :class:`~sklearn.decomposition.PCA` fitted in ``fit``, kept as
+        ``components_``; the flow's standardisation then makes it a whitened
+        PCA) and runs the flow on the projection. Then
         ``transform`` discards the other ``p - d`` directions,
         ``inverse_transform`` returns the PCA reconstruction (in the principal
         subspace), and ``score_samples`` is the log-density of the projection
-        :math:`y = (x - \bar x) V^\top` in the orthonormal PCA coordinates, not
+        :math:`y = (x - m) V^\top` in the orthonormal PCA coordinates, not
         a density on :math:`\mathbb R^p`: scores for different
         ``n_components`` do not compare.
     flow : {"nsf", "realnvp", "maf"}, default="nsf"
@@ -184,12 +202,13 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     ----------
     net_ : skorch.NeuralNet
         The trained network; ``net_.module_.flow`` is the zuko flow.
-    pca_ : PCA or None
-        The projection fitted when ``n_components`` is an integer.
-    mean_ : ndarray of shape (n_components_,)
-        Mean :math:`m` of the flow's input before standardisation.
+    mean_ : ndarray of shape (n_features_in_,)
+        Training mean :math:`m`.
+    components_ : ndarray of shape (n_components_, n_features_in_) or None
+        PCA axes :math:`V` (orthonormal rows) when ``n_components`` is an
+        integer, else ``None`` (:math:`V = I`).
     scale_ : ndarray of shape (n_components_,)
-        Standard deviation :math:`s` (1 where it is 0).
+        Standard deviation :math:`s` of :math:`y` (1 where it is 0).
     n_components_ : int
         Dimension of the codes.
     n_features_in_ : int
@@ -331,28 +350,29 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         _import_zuko()
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         self._check_params(X.shape[1])
-        _float32_tensor(X, "X")  # same refusal as GaussianAutoencoder
+        _check_float32(X, "X")  # same refusal as GaussianAutoencoder
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         X64 = X.astype(np.float64, copy=False)
-        pca = None
+        mean, components = X64.mean(axis=0), None
         if self.n_components is not None:
-            pca = PCA(self.n_components, random_state=seed).fit(X64)
-            X64 = pca.transform(X64)
-        mean, scale = X64.mean(axis=0), X64.std(axis=0)
+            components = PCA(self.n_components, random_state=seed).fit(X64).components_
+        Y = _project(X64, mean, components)
+        scale = Y.std(axis=0)
         # a constant column keeps scale 1, as in StandardScaler
-        tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
+        tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean).max(), 1.0)
         scale[scale <= tiny] = 1.0
-        U = _float32_tensor((X64 - mean) / scale, "X after standardisation")
-        net = self._build_net(X64.shape[1], seed)
+        U = _float32_tensor(Y / scale, "X after standardisation")
+        net = self._build_net(Y.shape[1], seed)
         # skorch initialises the weights inside fit: seed a forked RNG so the
         # init is reproducible and torch's global RNG is left untouched
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             net.fit(U.to(net.device))
         # assign fitted state only now: a failed fit leaves a previous fit intact
-        self.net_, self.pca_, self.mean_, self.scale_ = net, pca, mean, scale
-        self.n_components_ = X64.shape[1]
+        self.net_, self.mean_, self.scale_ = net, mean, scale
+        self.components_ = components
+        self.n_components_ = Y.shape[1]
         self._dtype = X.dtype
         self.n_iter_ = len(net.history)
         keys = ("epoch", "train_loss", "valid_loss", "dur")
@@ -364,7 +384,8 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _build_net(self, n_features: int, seed: int) -> _FlowNet:
         # a decaying rate settles the density: with a constant one the last
         # epoch's flow is a noisy draw around the optimum
-        callbacks = [("lr_scheduler", LRScheduler(CosineAnnealingLR, T_max=self.max_epochs))]
+        schedule = LRScheduler(CosineAnnealingLR, T_max=self.max_epochs)
+        callbacks = [("lr_scheduler", schedule)]
         if self.early_stopping:
             monitor = "valid_loss" if self.validation_fraction > 0 else "train_loss"
             callbacks.append(
@@ -400,18 +421,17 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             callbacks=callbacks,
             device=self.device,
             verbose=self.verbose,
+            seed=seed,
         )
 
     # ---------------------------------------------------------------- transform
     def _standardise(self, X: np.ndarray) -> np.ndarray:
         X = X.astype(np.float64, copy=False)
-        if self.pca_ is not None:
-            X = self.pca_.transform(X)
-        return (X - self.mean_) / self.scale_
+        return _project(X, self.mean_, self.components_) / self.scale_
 
     def _unstandardise(self, U: np.ndarray) -> np.ndarray:
-        Y = U * self.scale_ + self.mean_
-        return Y if self.pca_ is None else self.pca_.inverse_transform(Y)
+        Y = U * self.scale_
+        return (Y if self.components_ is None else Y @ self.components_) + self.mean_
 
     def _run(self, U: np.ndarray, method: str, what: str) -> np.ndarray:
         """Apply the module's ``method`` batch-wise without gradients, in

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import html
+import importlib.util
 import json
 import math
 import os
@@ -200,6 +201,10 @@ def build_models(args, n_features: int, n_train: int) -> dict[str, object]:
         params["max_epochs"] = args.max_epochs
     for name in names:
         models[name] = GaussianAutoencoder(regularizer=name, **params)
+    if args.flow and importlib.util.find_spec("zuko") is not None:
+        from . import GaussianFlow
+
+        models["GaussianFlow(nsf)"] = GaussianFlow(**params)
     return models
 
 
@@ -378,7 +383,7 @@ def _plots(
             f"gaussianity_{slug}.png",
             f"{name}: held-out codes against N(0, I)",
         )
-        if getattr(model, "history_", None):
+        if hasattr(model, "regularizer"):  # an autoencoder: reconstruction + penalty
             disp = TrainingCurveDisplay.from_estimator(model, name=name)
             save(disp.figure_, f"training_{slug}.png", f"{name}: training curves")
         if image_shape is not None and hasattr(model, "sample"):
@@ -550,6 +555,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bars"
     )
+    p.add_argument("--no-flow", dest="flow", action="store_false",
+                   help="leave out GaussianFlow (included when zuko is installed)")
     return parser
 
 

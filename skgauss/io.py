@@ -36,8 +36,31 @@ _FILES = ("params.json", "arrays.npz", "weights.safetensors")
 
 def _classes() -> dict:
     from ._autoencoder import GaussianAutoencoder
+    from ._flow import GaussianFlow
 
-    return {"GaussianAutoencoder": GaussianAutoencoder}
+    return {"GaussianAutoencoder": GaussianAutoencoder, "GaussianFlow": GaussianFlow}
+
+
+def _width(est) -> int:
+    """Input width of the network: the features, or the flow's components."""
+    return getattr(est, "n_components_", None) or est.n_features_in_
+
+
+def _expected_arrays(name: str, n_features: int, width: int) -> dict[str, tuple]:
+    """Fitted arrays a class saves, with their shapes (None: may be absent)."""
+    shapes = {"feature_names_in_": None}
+    if name == "GaussianFlow":
+        shapes.update(mean_=(n_features,), scale_=(width,), components_=(width, n_features))
+    return shapes
+
+
+def _new_net(est, width: int, seed: int):
+    """An initialised, untrained network for ``est``'s parameters."""
+    if hasattr(est, "_new_net"):
+        net = est._new_net(np.empty((0, width)), seed=seed)[0]
+    else:
+        net = est._build_net(width, seed)
+    return net.initialize()
 
 
 def _is_primitive(value) -> bool:
@@ -74,9 +97,16 @@ def _from_json(value):
     return value
 
 
+def _modules(net) -> dict[str, torch.nn.Module]:
+    modules = {"module.": net.module_}
+    if hasattr(net, "penalty_"):
+        modules["penalty."] = net.penalty_
+    return modules
+
+
 def _state(net) -> dict[str, torch.Tensor]:
-    tensors = {f"module.{k}": v for k, v in net.module_.state_dict().items()}
-    tensors.update({f"penalty.{k}": v for k, v in net.penalty_.state_dict().items()})
+    tensors = {f"{prefix}{k}": v for prefix, m in _modules(net).items()
+               for k, v in m.state_dict().items()}
     return {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
 
 
@@ -85,7 +115,7 @@ def save(estimator, path) -> Path:
 
     Parameters
     ----------
-    estimator : GaussianAutoencoder
+    estimator : GaussianAutoencoder or GaussianFlow
         Fitted. Its hyperparameters must be JSON primitives: a callable
         ``regularizer`` must first be registered by name in
         ``skgauss.REGULARIZERS`` (and ``skgauss.regularizers.SCALES``), and
@@ -127,6 +157,7 @@ def save(estimator, path) -> Path:
             "seed": int(net.seed),
             "dtype": np.dtype(estimator._dtype).name,
             "n_features_in_": int(estimator.n_features_in_),
+            "width": int(_width(estimator)),
             "n_iter_": int(estimator.n_iter_),
             "history_": estimator.history_,
         },
@@ -135,8 +166,10 @@ def save(estimator, path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     (path / "params.json").write_text(json.dumps(meta, indent=1))
     arrays = {}
-    if hasattr(estimator, "feature_names_in_"):
-        arrays["feature_names_in_"] = np.asarray(estimator.feature_names_in_, dtype=str)
+    for key in _expected_arrays(name, estimator.n_features_in_, _width(estimator)):
+        value = getattr(estimator, key, None)
+        if value is not None:
+            arrays[key] = np.asarray(value, dtype=str if key == "feature_names_in_" else None)
     np.savez(path / "arrays.npz", **arrays)
     save_file(_state(net), str(path / "weights.safetensors"))
     return path
@@ -156,7 +189,7 @@ def load(path, *, device: str | None = None):
 
     Returns
     -------
-    estimator : GaussianAutoencoder
+    estimator : GaussianAutoencoder or GaussianFlow
     """
     from safetensors import SafetensorError
     from safetensors.torch import load_file
@@ -193,7 +226,7 @@ def load(path, *, device: str | None = None):
             f"unknown parameters {sorted(set(params) - valid)} for {cls.__name__}"
         )
     fitted = meta["fitted"]
-    fitted_keys = {"seed", "dtype", "n_features_in_", "n_iter_", "history_"}
+    fitted_keys = {"seed", "dtype", "n_features_in_", "width", "n_iter_", "history_"}
     if not isinstance(fitted, dict) or set(fitted) != fitted_keys:
         raise ValueError(f"'fitted' must hold exactly the keys {sorted(fitted_keys)}")
     if fitted["dtype"] not in ("float32", "float64"):
@@ -209,14 +242,17 @@ def load(path, *, device: str | None = None):
             )
             device = "cpu"
     est.set_params(device=device)
-    est._check_params()
-    n_features = fitted["n_features_in_"]
-    if not isinstance(n_features, int) or n_features < 1:
-        raise ValueError(
-            f"n_features_in_ must be a positive integer, got {n_features!r}"
-        )
-    net, seed, _ = est._new_net(np.empty((0, n_features)), seed=int(fitted["seed"]))
-    net.initialize()
+    n_features, width = fitted["n_features_in_"], fitted["width"]
+    for key, value in (("n_features_in_", n_features), ("width", width)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{key} must be a positive integer, got {value!r}")
+    if cls.__name__ == "GaussianFlow":
+        est._check_params(n_features)
+    else:
+        est._check_params()
+        if width != n_features:
+            raise ValueError(f"n_features_in_ ({n_features}) and width ({width}) disagree")
+    net = _new_net(est, width, int(fitted["seed"]))
     try:
         tensors = load_file(str(path / "weights.safetensors"), device="cpu")
     except (SafetensorError, OSError) as exc:
@@ -236,22 +272,31 @@ def load(path, *, device: str | None = None):
                 f"weight {key!r} has shape {tuple(tensors[key].shape)} "
                 f"{tensors[key].dtype}, expected {tuple(ref.shape)} {ref.dtype}"
             )
-    for prefix, module in (("module.", net.module_), ("penalty.", net.penalty_)):
+    for prefix, module in _modules(net).items():
         module.load_state_dict(
-            {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+            {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
         )
+    expected = _expected_arrays(cls.__name__, n_features, width)
+    expected["feature_names_in_"] = (n_features,)
     with np.load(path / "arrays.npz", allow_pickle=False) as arrays:
-        extra = set(arrays.files) - {"feature_names_in_"}
+        extra = set(arrays.files) - set(expected)
         if extra:
             raise ValueError(f"unexpected arrays {sorted(extra)} in arrays.npz")
-        if "feature_names_in_" in arrays.files:
-            names = arrays["feature_names_in_"]
-            if names.shape != (n_features,):
-                raise ValueError(
-                    f"feature_names_in_ has shape {names.shape}, "
-                    f"expected ({n_features},)"
-                )
-            est.feature_names_in_ = names.astype(object)
+        for key in arrays.files:
+            value = arrays[key]
+            if value.shape != expected[key]:
+                raise ValueError(f"{key} has shape {value.shape}, expected {expected[key]}")
+            if key == "feature_names_in_":
+                value = value.astype(object)
+            elif value.dtype.kind != "f" or not np.isfinite(value).all():
+                raise ValueError(f"{key} must hold finite floats")
+            setattr(est, key, value)
+    if cls.__name__ == "GaussianFlow":
+        missing = {"mean_", "scale_"} - set(vars(est))
+        if missing:
+            raise ValueError(f"arrays.npz lacks {sorted(missing)}")
+        est.components_ = getattr(est, "components_", None)
+        est.n_components_ = width
     est.net_ = net
     est.n_features_in_ = n_features
     est._dtype = np.dtype(fitted["dtype"])

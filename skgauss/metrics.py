@@ -73,9 +73,7 @@ def _block_average(
     total = weight = 0.0
     for rows in np.array_split(index, n_blocks):
         m = len(rows)
-        total += (
-            m * (m - 1) * distance(Z[rows].astype(np.float64, copy=False), **options)
-        )
+        total += m * (m - 1) * distance(Z[rows].astype(np.float64, copy=False), **options)
         weight += m * (m - 1)
     return total / weight
 
@@ -189,9 +187,7 @@ def coordinate_cvm_distance(Z) -> float:
     return float(np.mean(_cvm_w2(_st.stats.norm.cdf(Z)) - 1 / 6) / Z.shape[0])
 
 
-def sliced_cvm_distance(
-    Z, n_directions: int = 64, random_state: int | None = 0
-) -> float:
+def sliced_cvm_distance(Z, n_directions: int = 64, random_state: int | None = 0) -> float:
     r"""Mean over ``n_directions`` seeded unit directions :math:`\theta` of
     :math:`(W^2 - 1/6)/n` for :math:`Z\theta` against N(0, 1)."""
     Z = _check_codes(Z).astype(np.float64, copy=False)
@@ -248,9 +244,7 @@ class _CodeScorer:
         self.statistic, self.options = statistic, dict(options)
 
     def __call__(self, estimator, X, y=None) -> float:
-        return -float(
-            STATISTICS[self.statistic](estimator.transform(X), **self.options)
-        )
+        return -float(STATISTICS[self.statistic](estimator.transform(X), **self.options))
 
     def __repr__(self) -> str:
         opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
@@ -285,9 +279,7 @@ def make_gaussianity_scorer(statistic: str = "mmd", **options) -> Callable:
     make_gaussianity_scorer('cramer_wold', gamma=0.5)
     """
     if statistic not in STATISTICS:
-        raise ValueError(
-            f"statistic must be one of {sorted(STATISTICS)}, got {statistic!r}."
-        )
+        raise ValueError(f"statistic must be one of {sorted(STATISTICS)}, got {statistic!r}.")
     unknown = set(options) - _options(STATISTICS[statistic])
     if unknown:
         raise ValueError(f"statistic {statistic!r} has no option(s) {sorted(unknown)}.")
@@ -304,9 +296,7 @@ def reconstruction_scorer(estimator, X, y=None) -> float:
     ``g(f(X)) = estimator.inverse_transform(estimator.transform(X))``.
     On a Pipeline the error is measured in the input space."""
     X = check_array(X, dtype=np.float64)
-    X_hat = np.asarray(
-        estimator.inverse_transform(estimator.transform(X)), dtype=np.float64
-    )
+    X_hat = np.asarray(estimator.inverse_transform(estimator.transform(X)), dtype=np.float64)
     return -float(np.mean((X - X_hat) ** 2))
 
 
@@ -336,14 +326,11 @@ class _SampleScorer:
 
     def __repr__(self) -> str:
         return (
-            f"make_sample_scorer(max_samples={self.max_samples}, "
-            f"random_state={self.random_state})"
+            f"make_sample_scorer(max_samples={self.max_samples}, random_state={self.random_state})"
         )
 
 
-def make_sample_scorer(
-    max_samples: int = 1000, random_state: int | None = 0
-) -> Callable:
+def make_sample_scorer(max_samples: int = 1000, random_state: int | None = 0) -> Callable:
     r"""Scorer of generated samples: minus the energy distance to the data.
 
     Draws :math:`m = \min(n, \text{max\_samples})` samples
@@ -376,9 +363,7 @@ class _TradeoffRefit:
         r = np.asarray(cv_results[f"mean_test_{self.reconstruction}"], dtype=float)
         ok = np.isfinite(g) & np.isfinite(r)
         if not ok.any():
-            raise ValueError(
-                "no candidate has finite gaussianity and reconstruction scores."
-            )
+            raise ValueError("no candidate has finite gaussianity and reconstruction scores.")
         best = r[ok].max()
         candidates = np.flatnonzero(ok & (r >= best - self.tolerance * abs(best)))
         return int(candidates[np.argmax(g[candidates])])

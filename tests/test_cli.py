@@ -11,7 +11,7 @@ import pytest
 from skgauss.cli import main
 
 TINY = ["compare", "--dataset", "iris", "--regularizers", "none,sliced_wasserstein",
-        "--max-epochs", "2", "--n-components", "2", "--no-progress"]
+        "--max-epochs", "2", "--n-components", "2", "--no-progress", "--no-flow"]
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +95,16 @@ def test_bad_inputs(tmp_path, capsys):
     _bad(tmp_path, capsys, ["--dataset", "mnist"], "unknown dataset")
     _bad(tmp_path, capsys, ["--alpha", "x"], "--alpha")
     _bad(tmp_path, capsys, ["--n-components", "100"], "--n-components")
+
+
+def test_flow_included_when_zuko_installed(tmp_path):
+    pytest.importorskip("zuko")
+    out = tmp_path / "o"
+    args = [a for a in TINY if a != "--no-flow"]
+    main([*args, "--regularizers", "none", "--out", str(out), "--format", "json"])
+    rows = json.loads((out / "results.json").read_text())
+    assert rows[-1]["model"] == "GaussianFlow(nsf)"
+    assert (out / "gaussianity_gaussianflow_nsf.png").is_file()
 
 
 def test_module_entry_point():

@@ -87,7 +87,8 @@ def _edit_params(path, edit):
     (lambda m: m.update(extra=1), "expected exactly the keys"),
     (lambda m: m.update({"class": "os.system"}), "unknown class"),
     (lambda m: m["params"].update(hidden_layer_sizes={"__tuple__": [8]}), "weight"),
-    (lambda m: m["fitted"].update(n_features_in_=7), "weight"),
+    (lambda m: m["fitted"].update(n_features_in_=7), "disagree"),
+    (lambda m: m["fitted"].update(n_features_in_=7, width=7), "weight"),
     (lambda m: m["fitted"].update(dtype="object"), "dtype"),
     (lambda m: m["params"].update(n_components=0), "n_components"),
 ])
@@ -123,3 +124,17 @@ def test_cuda_model_loads_on_cpu(saved, X):
         loaded = skgauss.load(saved)
     assert loaded.device == "cpu"
     assert np.isfinite(loaded.transform(X)).all()
+
+
+def test_flow_roundtrip(tmp_path, X):
+    pytest.importorskip("zuko")
+    from skgauss import GaussianFlow
+
+    for n_components in (None, 2):
+        flow = GaussianFlow(n_components=n_components, n_transforms=2, hidden_layer_sizes=(16,),
+                            max_epochs=2, random_state=0).fit(X)
+        loaded = skgauss.load(skgauss.save(flow, tmp_path / f"flow{n_components}"))
+        np.testing.assert_array_equal(flow.transform(X), loaded.transform(X))
+        np.testing.assert_array_equal(flow.score_samples(X), loaded.score_samples(X))
+        np.testing.assert_array_equal(flow.sample(3, random_state=0),
+                                      loaded.sample(3, random_state=0))

@@ -110,4 +110,4 @@ class AdversarialPenalty(nn.Module):
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()
-        return float(loss)
+        return float(loss.detach())

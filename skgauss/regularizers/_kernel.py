@@ -78,10 +78,11 @@ def mmd(
     check_batch(z)
     n, d = z.shape
     p = torch.randn(n, d, generator=generator, device=z.device, dtype=z.dtype)
-    k_zz = _kernel(self_sqdist(z), d, kernel, scales, bandwidth)
-    k_pp = _kernel(self_sqdist(p), d, kernel, scales, bandwidth)
-    k_zp = _kernel(sqdist(z, p), d, kernel, scales, bandwidth)
-    return _off_diagonal_mean(k_zz) + _off_diagonal_mean(k_pp) - 2 * k_zp.mean()
+    with torch.no_grad():  # constant in z: no graph
+        pp = _off_diagonal_mean(_kernel(self_sqdist(p), d, kernel, scales, bandwidth))
+    zz = _off_diagonal_mean(_kernel(self_sqdist(z), d, kernel, scales, bandwidth))
+    zp = _kernel(sqdist(z, p), d, kernel, scales, bandwidth).mean()
+    return zz + pp - 2 * zp
 
 
 def bhep(
