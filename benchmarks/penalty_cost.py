@@ -71,8 +71,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     generator = torch.Generator().manual_seed(0)
-    base = {n: _median_seconds(_network_step(n, generator), 4 * args.repeats)
-            for n in args.sizes}
+    base = {n: _median_seconds(_network_step(n, generator), 4 * args.repeats) for n in args.sizes}
     header = "".join(f" | n={n}: ms, ratio" for n in args.sizes)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, d={N_COMPONENTS}")
     print(f"{'network':20s}" + "".join(f" | {1e3 * base[n]:9.2f} {1.0:8.1f}" for n in args.sizes))

@@ -17,7 +17,8 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping, PassthroughScoring, ProgressBar
+from skorch.callbacks import EarlyStopping, LRScheduler, PassthroughScoring, ProgressBar
+from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._net import _AutoencoderNet, _BatchLoader, _SeededSplit, _TensorDataset
 from .nn import ACTIVATIONS, AutoencoderModule
@@ -138,6 +139,10 @@ class GaussianAutoencoder(
         previous one, so penalties never see n = 1.
     lr : float, default=1e-3
         Adam's learning rate.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        ``"cosine"`` decays the learning rate to 0 over ``max_epochs`` (cosine
+        annealing): the last epochs settle the codes instead of leaving them a
+        noisy draw around the optimum of a stochastic penalty.
     weight_decay : float, default=0.0
         Adam's L2 penalty on the weights.
     validation_fraction : float, default=0.1
@@ -223,6 +228,7 @@ class GaussianAutoencoder(
         max_epochs: int = 100,
         batch_size: int = 128,
         lr: float = 1e-3,
+        lr_schedule: str = "constant",
         weight_decay: float = 0.0,
         validation_fraction: float = 0.1,
         early_stopping: bool = False,
@@ -242,6 +248,7 @@ class GaussianAutoencoder(
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
@@ -280,6 +287,10 @@ class GaussianAutoencoder(
         if not self.lr > 0:
             raise ValueError(f"lr must be > 0, got {self.lr!r}")
         real("weight_decay", 0.0)
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError(
+                f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}"
+            )
         real("validation_fraction", 0.0, 1.0, high_open=True)
         sizes = self.hidden_layer_sizes
         if not isinstance(sizes, (tuple, list)) or not all(
@@ -428,6 +439,9 @@ class GaussianAutoencoder(
             for part in ("train", "valid")
             for term in ("recon", "penalty")
         ]
+        if self.lr_schedule == "cosine":
+            callbacks.append(("lr_scheduler", LRScheduler(CosineAnnealingLR,
+                                                          T_max=self.max_epochs)))
         if self.early_stopping:
             monitor = "valid_loss" if self.validation_fraction > 0 else "train_loss"
             callbacks.append(

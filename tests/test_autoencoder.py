@@ -343,3 +343,11 @@ def test_partial_fit_chunks_and_warm_start(blob):
     cold = small().fit(blob)
     cold.fit(blob)
     assert cold.n_iter_ == 3
+
+
+def test_cosine_lr_schedule_decays_to_zero(blob):
+    ae = small(lr_schedule="cosine", max_epochs=4).fit(blob)
+    lrs = [g["lr"] for g in ae.net_.optimizer_.param_groups]
+    assert lrs[0] == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        small(lr_schedule="linear").fit(blob)

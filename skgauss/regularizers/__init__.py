@@ -20,6 +20,37 @@ Two kinds of registry entries need more than codes:
 ``REGULARIZERS`` maps names to entries; ``SCALES`` gives each entry the multiplier
 that makes ``alpha=1.0`` a sensible starting weight against a reconstruction MSE of
 standardised data.
+
+Scales
+------
+At the same departure from N(0, I) the raw penalties differ by an order of
+magnitude. The rule: ``SCALES[name] = 1 / Δ``, rounded to two figures, where Δ is the
+increase of the penalty (default options) from a batch of N(0, I_d) to a batch of
+N(0.5·1, I_d) — every coordinate off by half a standard deviation — with n = 256
+codes in d = 8, averaged over 20 seeds (3 for ``adversarial``, whose
+discriminator is first trained 300 steps against each batch's law). So
+``alpha * SCALES[name] * penalty`` rises by about ``alpha`` between a Gaussian
+batch and that moderate departure, the size of a reconstruction MSE of
+standardised data (0.1–1). ``kl`` is measured on posteriors
+N(ρx, (1−ρ²)I), ρ² = ½, whose mixture has the law of the batch ``x``.
+
+==================  =========  =======
+name                Δ          SCALES
+==================  =========  =======
+none                —          1
+kl                  0.516      2.0
+mmd                 0.275      3.6
+sliced_wasserstein  0.264      3.8
+cramer_wold         0.102      9.8
+bhep                0.0804     12
+epps_pulley         0.121      8.3
+edf                 0.379      2.6
+adversarial         0.73       1.4
+==================  =========  =======
+
+The rule fixes one point per penalty; other dimensions, options or kinds of
+departure move it (e.g. ``edf`` compares radii in the units of the codes, so a
+scale error weighs about ``d`` times more there than in the sliced penalties).
 """
 
 from __future__ import annotations
@@ -61,12 +92,12 @@ REGULARIZERS = {
 
 SCALES = {
     "none": 1.0,
-    "kl": 1.0,
-    "mmd": 1.0,
-    "sliced_wasserstein": 1.0,
-    "cramer_wold": 1.0,
-    "bhep": 1.0,
-    "epps_pulley": 1.0,
-    "edf": 1.0,
-    "adversarial": 1.0,
+    "kl": 2.0,
+    "mmd": 3.6,
+    "sliced_wasserstein": 3.8,
+    "cramer_wold": 9.8,
+    "bhep": 12.0,
+    "epps_pulley": 8.3,
+    "edf": 2.6,
+    "adversarial": 1.4,
 }

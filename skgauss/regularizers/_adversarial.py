@@ -74,13 +74,9 @@ class AdversarialPenalty(nn.Module):
             if random_state is not None:
                 torch.manual_seed(random_state)
             self.discriminator = _mlp(n_components, hidden_layer_sizes)
-        self.optimizer = torch.optim.Adam(
-            self.discriminator.parameters(), lr=lr, betas=betas
-        )
+        self.optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas)
 
-    def forward(
-        self, z: torch.Tensor, generator: torch.Generator | None = None
-    ) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         r"""Encoder penalty :math:`-\operatorname{mean}\log D(z)`; no gradient to ``D``."""
         check_batch(z)
         params = {k: v.detach() for k, v in self.discriminator.named_parameters()}
@@ -103,10 +99,7 @@ class AdversarialPenalty(nn.Module):
         z = z.detach()
         p = torch.randn(z.shape, generator=generator, device=z.device, dtype=z.dtype)
         with torch.enable_grad():
-            loss = (
-                softplus(-self.discriminator(p)).mean()
-                + softplus(self.discriminator(z)).mean()
-            )
+            loss = softplus(-self.discriminator(p)).mean() + softplus(self.discriminator(z)).mean()
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()

@@ -10,9 +10,7 @@ __all__ = ["check_batch", "random_directions", "self_sqdist", "sqdist"]
 def check_batch(z: torch.Tensor) -> None:
     """Raise ``ValueError`` unless ``z`` is a 2-D batch of at least two codes."""
     if z.ndim != 2:
-        raise ValueError(
-            f"codes must be a 2-D tensor (n, d), got shape {tuple(z.shape)}"
-        )
+        raise ValueError(f"codes must be a 2-D tensor (n, d), got shape {tuple(z.shape)}")
     if z.shape[0] < 2:
         raise ValueError(
             f"a batch of {z.shape[0]} code(s) leaves batch statistics undefined; "
@@ -36,7 +34,5 @@ def random_directions(
     d: int, n_projections: int, like: torch.Tensor, generator: torch.Generator | None
 ) -> torch.Tensor:
     """``n_projections`` uniform unit directions as the columns of a ``(d, L)`` tensor."""
-    theta = torch.randn(
-        d, n_projections, generator=generator, device=like.device, dtype=like.dtype
-    )
+    theta = torch.randn(d, n_projections, generator=generator, device=like.device, dtype=like.dtype)
     return theta / theta.norm(dim=0, keepdim=True)

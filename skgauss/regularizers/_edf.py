@@ -42,9 +42,7 @@ def _distances(z: torch.Tensor, generator, max_pairs: int):
         i, j = torch.triu_indices(n, n, offset=1, device=z.device)
     else:
         i = torch.randint(n, (max_pairs,), generator=generator, device=z.device)
-        j = (
-            i + torch.randint(1, n, (max_pairs,), generator=generator, device=z.device)
-        ) % n
+        j = (i + torch.randint(1, n, (max_pairs,), generator=generator, device=z.device)) % n
     diff = (z[i] - z[j]) / math.sqrt(2)
     return torch.linalg.vector_norm(diff, dim=1, keepdim=True), z.shape[1]
 
@@ -88,7 +86,8 @@ def edf(
     Under :math:`z \sim N(0, I_d)` three statistics have known one-dimensional laws:
 
     - the squared radii :math:`\|z_i\|^2 \sim \chi^2_d` (``"radii"``): scale and
-      radial shape, e.g. too heavy or too light tails, a shifted mean;
+      radial shape (too heavy or too light tails) and, through the non-central
+      law, a shifted mean;
     - the halved squared distances :math:`\|z_i - z_j\|^2 / 2 \sim \chi^2_d` for
       :math:`i \ne j` (``"distances"``): spread and clustering, invariant to a
       shift of the whole batch;
@@ -100,21 +99,28 @@ def edf(
     target law at the plotting positions :math:`p_k = (k - \frac12)/m`:
 
     - ``method="quantile"``: one-dimensional Wasserstein-2 against the exact
-      quantiles, :math:`\frac1m \sum_k (r_{(k)} - F^{-1}(p_k))^2 / \mathrm{Var}`,
-      divided by the target variance (``2d`` for :math:`\chi^2_d`, 1 for N(0, 1))
-      so that the statistics weigh alike; the quantiles come from
-      ``scipy.stats`` once per ``(m, d)`` and are cached;
+      quantiles, in the units of the codes: radii and distances enter as
+      :math:`r = \|z_i\|` and :math:`\|z_i - z_j\|/\sqrt2` against
+      :math:`\sqrt{F^{-1}_{\chi^2_d}(p_k)}` (``scipy.stats.chi2.ppf``, computed
+      once per ``(m, d)`` and cached), coordinates against
+      :math:`\Phi^{-1}(p_k)`, each term being
+      :math:`\frac1m \sum_k (r_{(k)} - q_k)^2`. (Comparing the squares instead
+      would make a scale error weigh like its fourth power.)
     - ``method="cdf"``: Cramér–von Mises,
-      :math:`\frac1m \sum_k (F(r_{(k)}) - p_k)^2`, with the differentiable
-      :math:`\chi^2_d` CDF ``torch.special.gammainc(d/2, r/2)`` (or
-      :math:`\Phi`).
+      :math:`\frac1m \sum_k (F(r^2_{(k)}) - p_k)^2`, with the differentiable
+      :math:`\chi^2_d` CDF ``torch.special.gammainc(d/2, r^2/2)`` (or
+      :math:`\Phi` for coordinates): bounded, gentler far from the target.
+
+    Coordinates are compared column by column (each coordinate against N(0, 1)),
+    distances over all pairs or a random subset of them (``max_pairs``).
 
     Sorting costs :math:`O(m \log m)` and the gradient flows through the sorted
-    values. The weighted sum over statistics is returned. Radii and distances
-    alone do not pin down N(0, I) (they ignore orientation; in low dimension a
-    non-Gaussian law can match both closely), hence the coordinates in the
-    default; a fully characterising set needs all directions, which is what the
-    sliced penalties do.
+    values; no :math:`n \times n` matrix is formed. The weighted sum over
+    statistics is returned. Radii and distances alone do not pin down N(0, I)
+    (they ignore orientation: a law with the right radial and distance laws can
+    still be anisotropic or skewed in ways they barely register), hence the
+    coordinates in the default; a fully characterising set needs all directions,
+    which is what the sliced penalties do.
 
     Parameters
     ----------
@@ -140,16 +146,10 @@ def edf(
         Scalar, zero only when every sorted statistic sits on its target.
     """
     check_batch(z)
-    weights = (
-        statistics
-        if isinstance(statistics, Mapping)
-        else dict.fromkeys(statistics, 1.0)
-    )
+    weights = statistics if isinstance(statistics, Mapping) else dict.fromkeys(statistics, 1.0)
     unknown = set(weights) - set(_STATISTICS)
     if unknown or not weights:
-        raise ValueError(
-            f"statistics must be a non-empty subset of {sorted(_STATISTICS)}"
-        )
+        raise ValueError(f"statistics must be a non-empty subset of {sorted(_STATISTICS)}")
     if method not in _METHODS:
         raise ValueError(f"method must be 'quantile' or 'cdf', got {method!r}")
     total = z.new_zeros(())

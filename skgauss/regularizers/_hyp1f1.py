@@ -59,13 +59,13 @@ def _log_asym_terms(a: float, b: float) -> list[float]:
 
 @functools.lru_cache(maxsize=256)
 def _plan(a: float, b: float, tol: float) -> tuple[float, tuple[float, ...], float]:
-    """Switch point, asymptotic coefficients and log prefactor for ``M(a, b, -s)``.
+    r"""Switch point, asymptotic coefficients and log prefactor for ``M(a, b, -s)``.
 
     The switch is the smallest ``s`` (on a grid of step 1/4) at which the terms of
     the asymptotic sum decrease in magnitude from the first one until one falls
     below ``tol / 10`` (so the partial sum has no cancellation and the first
     omitted term bounds the error), and the neglected exponentially small part
-    :math:`\frac{\\Gamma(b-a)}{\\Gamma(a)} e^{-s} s^{2a-b}` is below ``tol / 10``
+    :math:`\frac{\Gamma(b-a)}{\Gamma(a)} e^{-s} s^{2a-b}` is below ``tol / 10``
     too. Both conditions, once met, hold for every larger ``s``.
     """
     log_terms = _log_asym_terms(a, b)
@@ -96,9 +96,7 @@ def _asymptotic_ok(log_terms: list[float], s: float, target: float) -> bool:
     return False
 
 
-def _n_series_terms(
-    s_max: float, a: float, b: float, s_switch: float, tol: float
-) -> int:
+def _n_series_terms(s_max: float, a: float, b: float, s_switch: float, tol: float) -> int:
     """Terms of the positive series so that the tail is below ``tol * M``.
 
     The terms are bounded by the Poisson weights :math:`e^{-s} s^k / k!`; ``M`` is
@@ -154,6 +152,8 @@ def _hyp1f1_neg_forward(s: torch.Tensor, a: float, b: float) -> torch.Tensor:
     """Three tiers: a short asymptotic sum on every element (arguments clamped to
     ``4 * s_switch``), a longer one on the few elements in ``[s_switch, 4 s_switch)``
     and the power series on those below ``s_switch``."""
+    if not s.numel():
+        return s.clone()
     tol = _tolerance(s.dtype)
     s_switch, coeffs, log_prefactor = _plan(a, b, tol)
     out = _asymptotic_from(s.clamp_min(4 * s_switch), a, coeffs, log_prefactor, tol)
@@ -236,9 +236,10 @@ def phi_d(s: torch.Tensor, d: int) -> torch.Tensor:
     Returns
     -------
     Tensor
-        :math:`\varphi_d(s)`, relative error below 1e-6 against
-        ``scipy.special.hyp1f1`` for ``s`` in [0, 1e4] and ``d`` in 1..64 in
-        float64; differentiable in ``s``.
+        :math:`\varphi_d(s)`; in float64 its relative error against
+        ``scipy.special.hyp1f1`` is below 1e-13 for ``s`` in [0, 1e4] and ``d``
+        in 1..64 (and 100, 128, 256), and so is its derivative's. Float32 results
+        carry float32 rounding (measured 3e-6 relative, mostly from rounding ``s``).
     """
     if d < 1:
         raise ValueError(f"phi_d needs d >= 1, got {d}")

@@ -46,8 +46,7 @@ def kl(
     check_batch(z)
     if logvar.shape != z.shape:
         raise ValueError(
-            f"logvar must have the shape of the means {tuple(z.shape)}, "
-            f"got {tuple(logvar.shape)}"
+            f"logvar must have the shape of the means {tuple(z.shape)}, got {tuple(logvar.shape)}"
         )
     return 0.5 * (z.square() + logvar.exp() - 1.0 - logvar).sum(1).mean()
 
