@@ -59,7 +59,9 @@ def main() -> None:
     parser.add_argument("--regularizer", default="sliced_wasserstein")
     parser.add_argument("--rows", type=int, default=0,
                         help="0: digits (1797 x 64); else a synthetic rows x 50 table")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     if args.rows:
         X = np.random.RandomState(0).randn(args.rows, 50)
     else:

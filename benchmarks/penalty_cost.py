@@ -4,15 +4,16 @@ For ``n`` codes in ``d = 16`` dimensions, time one forward + backward pass of ea
 registered penalty (``adversarial``: the encoder's penalty plus one discriminator
 step, as a training step pays both) and divide by one forward + backward pass of
 the default autoencoder (MLP 64 -> 128 -> 128 -> 16 and back, MSE loss) on the
-same batch. Medians over repeats, in one run.
+same batch. Each time is the best of several repeats (the least disturbed by
+other processes on a shared machine), all in one run.
 
-Run: ``python benchmarks/penalty_cost.py [--sizes 256 4096] [--repeats 5]``.
+Run: ``python benchmarks/penalty_cost.py [--sizes 256 4096] [--repeats 5] [--threads 1]``
+(one thread gives steadier figures on a machine shared with other jobs).
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from collections.abc import Callable
 
@@ -24,14 +25,14 @@ from skgauss.regularizers import REGULARIZERS, AdversarialPenalty
 N_FEATURES, N_COMPONENTS = 64, 16
 
 
-def _median_seconds(step: Callable[[], None], repeats: int) -> float:
+def _best_seconds(step: Callable[[], None], repeats: int) -> float:
     step()  # warm-up: caches, allocator, lazy plans
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return min(times)
 
 
 def _network_step(n: int, generator: torch.Generator) -> Callable[[], None]:
@@ -69,9 +70,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 4096])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads; 0: torch's default")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     generator = torch.Generator().manual_seed(0)
-    base = {n: _median_seconds(_network_step(n, generator), 4 * args.repeats) for n in args.sizes}
+    base = {n: _best_seconds(_network_step(n, generator), 4 * args.repeats) for n in args.sizes}
     header = "".join(f" | n={n}: ms, ratio" for n in args.sizes)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, d={N_COMPONENTS}")
     print(f"{'network':20s}" + "".join(f" | {1e3 * base[n]:9.2f} {1.0:8.1f}" for n in args.sizes))
@@ -79,7 +83,7 @@ def main() -> None:
     for name in REGULARIZERS:
         cells = []
         for n in args.sizes:
-            seconds = _median_seconds(_penalty_step(name, n, generator), args.repeats)
+            seconds = _best_seconds(_penalty_step(name, n, generator), args.repeats)
             cells.append(f" | {1e3 * seconds:9.2f} {seconds / base[n]:8.1f}")
         print(f"{name:20s}" + "".join(cells), flush=True)
 

@@ -182,6 +182,13 @@ class _AutoencoderNet(NeuralNet):
         )
         return self
 
+    def _set_training(self, training=True):
+        # skorch switches every module's mode at every batch; a recursive
+        # Module.train costs ~5% of a small network's step, so skip no-ops
+        modules = [getattr(self, f"{name}_") for name in self._modules + self._criteria]
+        if any(isinstance(m, nn.Module) and m.training != training for m in modules):
+            super()._set_training(training)
+
     def get_all_learnable_params(self):
         # the optimizer covers the autoencoder only: a stateful penalty
         # (adversarial discriminator) trains with its own optimizer
@@ -210,10 +217,11 @@ class _AutoencoderNet(NeuralNet):
 
     def train_step(self, batch, **fit_params):
         step = super().train_step(batch, **fit_params)
-        if not torch.isfinite(step["loss"]):
+        loss = step["loss"].item()  # skorch syncs for this value anyway
+        if not math.isfinite(loss):
             epoch = len(self.history)
             raise NonFiniteLossError(
-                f"the training loss became {step['loss'].item()} in epoch {epoch}; "
+                f"the training loss became {loss} in epoch {epoch}; "
                 "lower lr or alpha, or standardise the input"
             )
         if self.penalty_.stateful:

@@ -15,6 +15,31 @@ __all__ = ["bhep", "cramer_wold", "mmd"]
 _IMQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
+class _ImqSum(torch.autograd.Function):
+    r""":math:`\sum_c c / (c + D)` elementwise, saving only ``D`` for the backward
+    pass (the autograd graph of the plain sum keeps one n x n tensor per scale)."""
+
+    @staticmethod
+    def forward(sq: torch.Tensor, cs: tuple[float, ...]) -> torch.Tensor:
+        total = torch.zeros_like(sq)
+        for c in cs:
+            total.add_((sq + c).reciprocal_().mul_(c))
+        return total
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        ctx.save_for_backward(inputs[0])
+        ctx.cs = inputs[1]
+
+    @staticmethod
+    def backward(ctx, grad):
+        (sq,) = ctx.saved_tensors
+        slope = torch.zeros_like(sq)
+        for c in ctx.cs:
+            slope.add_((sq + c).reciprocal_().square_().mul_(c))
+        return -grad * slope, None
+
+
 def _kernel(
     sq: torch.Tensor,
     d: int,
@@ -23,7 +48,7 @@ def _kernel(
     bandwidth: float | None,
 ) -> torch.Tensor:
     if kernel == "imq":
-        return sum((sq / (2 * d * s) + 1).reciprocal() for s in scales)
+        return _ImqSum.apply(sq, tuple(2.0 * d * s for s in scales))
     if kernel == "rbf":
         sigma2 = math.sqrt(d) if bandwidth is None else bandwidth**2
         return torch.exp(-sq / (2 * sigma2))
