@@ -50,7 +50,7 @@ def _kernel(
     if kernel == "imq":
         return _ImqSum.apply(sq, tuple(2.0 * d * s for s in scales))
     if kernel == "rbf":
-        sigma2 = math.sqrt(d) if bandwidth is None else bandwidth**2
+        sigma2 = d if bandwidth is None else bandwidth**2
         return torch.exp(-sq / (2 * sigma2))
     raise ValueError(f"kernel must be 'imq' or 'rbf', got {kernel!r}")
 
@@ -91,9 +91,9 @@ def mmd(
     scales : sequence of float, default=(0.1, 0.2, 0.5, 1, 2, 5, 10)
         The ``s`` of the IMQ kernel (ignored by ``"rbf"``).
     bandwidth : float, optional
-        :math:`\sigma` of the RBF kernel; default :math:`\sigma^2 = \sqrt d`, the
-        more powerful of the usual choices against N(0, I) (``σ² = d`` mostly
-        sees mean and scale only).
+        :math:`\sigma` of the RBF kernel; default :math:`\sigma^2 = d`, the median
+        heuristic under the prior (see :func:`bhep` for the trade-off with
+        narrower kernels).
 
     Returns
     -------
