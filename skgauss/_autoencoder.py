@@ -17,9 +17,16 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping, LRScheduler, PassthroughScoring, ProgressBar
+from skorch.callbacks import LRScheduler, PassthroughScoring
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
+from ._common import (
+    check_integer,
+    check_network_params,
+    check_real,
+    float32_tensor,
+    standard_callbacks,
+)
 from ._net import _AutoencoderNet, _BatchLoader, _SeededSplit, _TensorDataset
 from .nn import ACTIVATIONS, AutoencoderModule
 from .regularizers import REGULARIZERS, SCALES
@@ -261,44 +268,13 @@ class GaussianAutoencoder(
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        def integer(name, low):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Integral)
-                or value < low
-            ):
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-
-        def real(name, low, high=np.inf, high_open=False):
-            value = getattr(self, name)
-            ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-            ok = ok and low <= value and (value < high if high_open else value <= high)
-            if not ok:
-                bound = f"in [{low}, {high})" if high_open else f">= {low}"
-                raise ValueError(f"{name} must be a real number {bound}, got {value!r}")
-
-        integer("n_components", 1)
-        integer("max_epochs", 1)
-        integer("batch_size", 2)
-        integer("patience", 1)
-        real("alpha", 0.0)
-        real("lr", 0.0)
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr!r}")
-        real("weight_decay", 0.0)
+        check_integer(self, "n_components", 1)
+        check_real(self, "alpha", 0.0)
+        check_real(self, "weight_decay", 0.0)
+        check_network_params(self)
         if self.lr_schedule not in ("constant", "cosine"):
             raise ValueError(
                 f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}"
-            )
-        real("validation_fraction", 0.0, 1.0, high_open=True)
-        sizes = self.hidden_layer_sizes
-        if not isinstance(sizes, (tuple, list)) or not all(
-            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
-            for s in sizes
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must be a tuple of integers >= 1, got {sizes!r}"
             )
         if self.activation not in ACTIVATIONS:
             raise ValueError(
@@ -308,20 +284,6 @@ class GaussianAutoencoder(
             raise TypeError(
                 f"callbacks must be a list of skorch callbacks, got {self.callbacks!r}"
             )
-        try:
-            torch.device(self.device)
-        except (RuntimeError, TypeError) as exc:
-            raise ValueError(f"device={self.device!r} is not a torch device") from exc
-
-    def _check_float32(self, X: np.ndarray, what: str) -> torch.Tensor:
-        """Convert to a float32 tensor, refusing values float32 cannot hold."""
-        X32 = X.astype(np.float32, copy=False)
-        if not np.isfinite(X32).all():
-            raise ValueError(
-                f"{what} has values too large for float32 (max |value| is "
-                f"{np.abs(X).max():.3g}); the network computes in float32: rescale it"
-            )
-        return torch.from_numpy(np.ascontiguousarray(X32))
 
     # --------------------------------------------------------------------- fit
     def fit(self, X, y=None):
@@ -347,11 +309,11 @@ class GaussianAutoencoder(
                 ensure_min_samples=2,
             )
             self._check_params()
-            return self._train(self._check_float32(X, "X"), epochs=self.max_epochs)
+            return self._train(float32_tensor(X, "X"), epochs=self.max_epochs)
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         self._check_params()
         return self._train(
-            self._check_float32(X, "X"), epochs=None, fresh=self._new_net(X)
+            float32_tensor(X, "X"), epochs=None, fresh=self._new_net(X)
         )
 
     def partial_fit(self, X, y=None):
@@ -380,7 +342,7 @@ class GaussianAutoencoder(
         )
         self._check_params()
         fresh = self._new_net(X) if first else None
-        return self._train(self._check_float32(X, "X"), epochs=1, fresh=fresh)
+        return self._train(float32_tensor(X, "X"), epochs=1, fresh=fresh)
 
     def _new_net(self, X: np.ndarray, seed: int | None = None) -> tuple:
         """A fresh, untrained network for data like ``X``, with its seed and dtype."""
@@ -442,18 +404,7 @@ class GaussianAutoencoder(
         if self.lr_schedule == "cosine":
             callbacks.append(("lr_scheduler", LRScheduler(CosineAnnealingLR,
                                                           T_max=self.max_epochs)))
-        if self.early_stopping:
-            monitor = "valid_loss" if self.validation_fraction > 0 else "train_loss"
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor=monitor, patience=self.patience, load_best=True
-                    ),
-                )
-            )
-        if self.verbose > 0:
-            callbacks.append(("progress_bar", ProgressBar()))
+        callbacks += standard_callbacks(self)
         callbacks += [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         split = (
             _SeededSplit(self.validation_fraction, seed + 1)
@@ -498,7 +449,7 @@ class GaussianAutoencoder(
     def _apply(self, X: np.ndarray, fn, what: str) -> np.ndarray:
         """Run ``fn`` (encode or decode) batch-wise without gradients; never
         return non-finite values."""
-        X_t = self._check_float32(X, what)
+        X_t = float32_tensor(X, what)
         outs = []
         with torch.no_grad():
             for start in range(0, len(X_t), 4096):

@@ -22,10 +22,11 @@ from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from skorch.callbacks import LRScheduler
 from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
+from ._common import check_integer, check_network_params, float32_tensor, standard_callbacks
 from ._net import NonFiniteLossError, _BatchLoader, _SeededSplit, _TensorDataset
 
 __all__ = ["GaussianFlow"]
@@ -33,7 +34,6 @@ __all__ = ["GaussianFlow"]
 #: flow name -> class name in ``zuko.flows``
 FLOWS = {"nsf": "NSF", "realnvp": "RealNVP", "maf": "MAF"}
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _import_zuko():
@@ -46,21 +46,6 @@ def _import_zuko():
             "pip install 'skgauss[flow]'"
         ) from exc
     return zuko
-
-
-def _check_float32(A: np.ndarray, what: str) -> None:
-    """Refuse values float32 cannot hold (the network computes in float32)."""
-    if A.size and np.abs(A).max() > _FLOAT32_MAX:
-        raise ValueError(
-            f"{what} has values too large for float32 (max |value| is "
-            f"{np.abs(A).max():.3g}); the network computes in float32: rescale it"
-        )
-
-
-def _float32_tensor(A: np.ndarray, what: str) -> torch.Tensor:
-    """A float32 tensor of ``A``, refusing values float32 cannot hold."""
-    _check_float32(A, what)
-    return torch.from_numpy(np.ascontiguousarray(A, dtype=np.float32))
 
 
 def _project(X: np.ndarray, mean: np.ndarray,
@@ -292,45 +277,12 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     # ------------------------------------------------------------------ checks
     def _check_params(self, n_features: int) -> None:
-        def integer(name, low, high=None):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Integral)
-                or value < low
-                or (high is not None and value > high)
-            ):
-                bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
-                raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
-
         if self.n_components is not None:
-            integer("n_components", 1, n_features)
-        integer("n_transforms", 1)
-        integer("max_epochs", 1)
-        integer("batch_size", 2)
-        integer("patience", 1)
-        lr = self.lr
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
-            raise ValueError(f"lr must be a real number > 0, got {lr!r}")
-        vf = self.validation_fraction
-        if isinstance(vf, bool) or not isinstance(vf, numbers.Real) or not 0 <= vf < 1:
-            raise ValueError(
-                f"validation_fraction must be a real number in [0, 1), got {vf!r}"
-            )
+            check_integer(self, "n_components", 1, n_features)
+        check_integer(self, "n_transforms", 1)
+        check_network_params(self)
         if not isinstance(self.flow, str) or self.flow not in FLOWS:
             raise ValueError(f"flow must be one of {sorted(FLOWS)}, got {self.flow!r}")
-        sizes = self.hidden_layer_sizes
-        if not isinstance(sizes, (tuple, list)) or not all(
-            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
-            for s in sizes
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must be a tuple of integers >= 1, got {sizes!r}"
-            )
-        try:
-            torch.device(self.device)
-        except (RuntimeError, TypeError) as exc:
-            raise ValueError(f"device={self.device!r} is not a torch device") from exc
 
     # --------------------------------------------------------------------- fit
     def fit(self, X, y=None):
@@ -350,7 +302,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         _import_zuko()
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         self._check_params(X.shape[1])
-        _check_float32(X, "X")  # same refusal as GaussianAutoencoder
+        float32_tensor(X, "X")  # same refusal as GaussianAutoencoder
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         X64 = X.astype(np.float64, copy=False)
@@ -362,7 +314,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         # a constant column keeps scale 1, as in StandardScaler
         tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean).max(), 1.0)
         scale[scale <= tiny] = 1.0
-        U = _float32_tensor(Y / scale, "X after standardisation")
+        U = float32_tensor(Y / scale, "X after standardisation")
         net = self._build_net(Y.shape[1], seed)
         # skorch initialises the weights inside fit: seed a forked RNG so the
         # init is reproducible and torch's global RNG is left untouched
@@ -386,18 +338,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         # epoch's flow is a noisy draw around the optimum
         schedule = LRScheduler(CosineAnnealingLR, T_max=self.max_epochs)
         callbacks = [("lr_scheduler", schedule)]
-        if self.early_stopping:
-            monitor = "valid_loss" if self.validation_fraction > 0 else "train_loss"
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor=monitor, patience=self.patience, load_best=True
-                    ),
-                )
-            )
-        if self.verbose > 0:
-            callbacks.append(("progress_bar", ProgressBar()))
+        callbacks += standard_callbacks(self)
         split = None
         if self.validation_fraction > 0:
             split = _SeededSplit(self.validation_fraction, seed + 1)
@@ -436,7 +377,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _run(self, U: np.ndarray, method: str, what: str) -> np.ndarray:
         """Apply the module's ``method`` batch-wise without gradients, in
         float32; return float64 and never non-finite values."""
-        U_t = _float32_tensor(U, what)
+        U_t = float32_tensor(U, what)
         module = self.net_.module_.to(self.device)
         module.eval()
         fn: Callable = getattr(module, method)

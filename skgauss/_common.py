@@ -1,0 +1,78 @@
+"""Pieces both estimators share: hyperparameter checks, float32 conversion and
+the standard skorch callbacks (early stopping, progress bar)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+from skorch.callbacks import EarlyStopping, ProgressBar
+
+__all__: list[str] = []
+
+
+def check_integer(est, name: str, low: int, high: int | None = None) -> None:
+    """``getattr(est, name)`` must be an integer in ``[low, high]``."""
+    value = getattr(est, name)
+    if (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low
+            or (high is not None and value > high)):
+        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
+
+
+def check_real(est, name: str, low: float, high: float = np.inf, *,
+               low_open: bool = False, high_open: bool = False) -> None:
+    """``getattr(est, name)`` must be a real number between ``low`` and ``high``."""
+    value = getattr(est, name)
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = ok and (low < value if low_open else low <= value)
+    ok = ok and (value < high if high_open else value <= high)
+    if not ok:
+        lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+        bound = f"in {lo}{low}, {high}{hi}" if np.isfinite(high) else \
+            f"{'>' if low_open else '>='} {low}"
+        raise ValueError(f"{name} must be a real number {bound}, got {value!r}")
+
+
+def check_network_params(est) -> None:
+    """Checks common to the networks: epochs, batches, lr, split, sizes, device."""
+    check_integer(est, "max_epochs", 1)
+    check_integer(est, "batch_size", 2)
+    check_integer(est, "patience", 1)
+    check_real(est, "lr", 0.0, low_open=True)
+    check_real(est, "validation_fraction", 0.0, 1.0, high_open=True)
+    sizes = est.hidden_layer_sizes
+    if not isinstance(sizes, (tuple, list)) or not all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
+    ):
+        raise ValueError(f"hidden_layer_sizes must be a tuple of integers >= 1, got {sizes!r}")
+    try:
+        torch.device(est.device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={est.device!r} is not a torch device") from exc
+
+
+def float32_tensor(A: np.ndarray, what: str) -> torch.Tensor:
+    """A float32 tensor of ``A``, refusing values float32 cannot hold (the
+    networks compute in float32)."""
+    A32 = np.ascontiguousarray(A, dtype=np.float32)
+    if not np.isfinite(A32).all():
+        raise ValueError(
+            f"{what} has values too large for float32 (max |value| is "
+            f"{np.abs(A).max():.3g}); the network computes in float32: rescale it"
+        )
+    return torch.from_numpy(A32)
+
+
+def standard_callbacks(est) -> list[tuple[str, object]]:
+    """Early stopping (validation loss, or training loss without a split, best
+    weights restored) and skorch's progress bar, as the estimator asks."""
+    callbacks = []
+    if est.early_stopping:
+        monitor = "valid_loss" if est.validation_fraction > 0 else "train_loss"
+        callbacks.append(("early_stopping",
+                          EarlyStopping(monitor=monitor, patience=est.patience, load_best=True)))
+    if est.verbose > 0:
+        callbacks.append(("progress_bar", ProgressBar()))
+    return callbacks
