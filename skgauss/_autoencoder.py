@@ -25,9 +25,9 @@ from ._common import (
     check_network_params,
     check_real,
     float32_tensor,
-    standard_callbacks,
+    loop_params,
 )
-from ._net import _AutoencoderNet, _BatchLoader, _SeededSplit, _TensorDataset
+from ._net import _AutoencoderNet
 from .nn import ACTIVATIONS, AutoencoderModule
 from .regularizers import REGULARIZERS, SCALES
 
@@ -404,13 +404,8 @@ class GaussianAutoencoder(
         if self.lr_schedule == "cosine":
             callbacks.append(("lr_scheduler", LRScheduler(CosineAnnealingLR,
                                                           T_max=self.max_epochs)))
-        callbacks += standard_callbacks(self)
-        callbacks += [copy.deepcopy(cb) for cb in (self.callbacks or [])]
-        split = (
-            _SeededSplit(self.validation_fraction, seed + 1)
-            if self.validation_fraction > 0
-            else None
-        )
+        # the user's callbacks come last, copied: skorch callbacks keep state
+        extra = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         return _AutoencoderNet(
             AutoencoderModule,
             module__n_features=n_features,
@@ -421,23 +416,10 @@ class GaussianAutoencoder(
                 getattr(t[1], "gaussian_head", False) for t in terms
             ),
             criterion=torch.nn.MSELoss,
-            optimizer=torch.optim.Adam,
             optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            dataset=_TensorDataset,
-            iterator_train=_BatchLoader,
-            iterator_train__shuffle=True,
-            iterator_train__generator=torch.Generator().manual_seed(seed + 3),
-            iterator_valid=_BatchLoader,
-            train_split=split,
-            callbacks=callbacks,
-            device=self.device,
-            verbose=self.verbose,
             penalty_terms=terms,
             alpha=self.alpha,
-            seed=seed,
+            **loop_params(self, seed, callbacks, extra),
         )
 
     # ---------------------------------------------------------------- transform

@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from skorch.callbacks import EarlyStopping, ProgressBar
 
+from ._net import _BatchLoader, _SeededSplit, _TensorDataset
+
 __all__: list[str] = []
 
 
@@ -76,3 +78,28 @@ def standard_callbacks(est) -> list[tuple[str, object]]:
     if est.verbose > 0:
         callbacks.append(("progress_bar", ProgressBar()))
     return callbacks
+
+
+def loop_params(est, seed: int, callbacks: list, extra: list = ()) -> dict:
+    """skorch parameters of the training loop both estimators share: Adam,
+    whole-batch tensor loaders with seeded shuffling (``seed + 3``), the seeded
+    validation split (``seed + 1``), callbacks (``callbacks``, then early
+    stopping and progress bar, then the user's ``extra``), device, verbosity."""
+    split = (_SeededSplit(est.validation_fraction, seed + 1)
+             if est.validation_fraction > 0 else None)
+    return dict(
+        optimizer=torch.optim.Adam,
+        lr=est.lr,
+        max_epochs=est.max_epochs,
+        batch_size=est.batch_size,
+        dataset=_TensorDataset,
+        iterator_train=_BatchLoader,
+        iterator_train__shuffle=True,
+        iterator_train__generator=torch.Generator().manual_seed(seed + 3),
+        iterator_valid=_BatchLoader,
+        train_split=split,
+        callbacks=[*callbacks, *standard_callbacks(est), *extra],
+        device=est.device,
+        verbose=est.verbose,
+        seed=seed,
+    )

@@ -26,8 +26,8 @@ from skorch.callbacks import LRScheduler
 from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
-from ._common import check_integer, check_network_params, float32_tensor, standard_callbacks
-from ._net import NonFiniteLossError, _BatchLoader, _SeededSplit, _TensorDataset
+from ._common import check_integer, check_network_params, float32_tensor, loop_params
+from ._net import NonFiniteLossError
 
 __all__ = ["GaussianFlow"]
 
@@ -338,10 +338,6 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         # epoch's flow is a noisy draw around the optimum
         schedule = LRScheduler(CosineAnnealingLR, T_max=self.max_epochs)
         callbacks = [("lr_scheduler", schedule)]
-        callbacks += standard_callbacks(self)
-        split = None
-        if self.validation_fraction > 0:
-            split = _SeededSplit(self.validation_fraction, seed + 1)
         return _FlowNet(
             _FlowModule,
             module__flow=self.flow,
@@ -349,20 +345,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             module__n_transforms=self.n_transforms,
             module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
             criterion=_NegativeLogLikelihood,
-            optimizer=torch.optim.Adam,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            dataset=_TensorDataset,
-            iterator_train=_BatchLoader,
-            iterator_train__shuffle=True,
-            iterator_train__generator=torch.Generator().manual_seed(seed + 3),
-            iterator_valid=_BatchLoader,
-            train_split=split,
-            callbacks=callbacks,
-            device=self.device,
-            verbose=self.verbose,
-            seed=seed,
+            **loop_params(self, seed, callbacks),
         )
 
     # ---------------------------------------------------------------- transform
