@@ -152,6 +152,11 @@ class GaussianAutoencoder(
         noisy draw around the optimum of a stochastic penalty.
     weight_decay : float, default=0.0
         Adam's L2 penalty on the weights.
+    input_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to each training row before
+        encoding (a denoising autoencoder: the reconstruction target stays the
+        clean row). Smooths the encoder so held-out codes follow the training
+        codes' law more closely. Validation and ``transform`` see clean rows.
     validation_fraction : float, default=0.1
         Fraction of rows held out (seeded by ``random_state``) to report
         validation losses and drive early stopping; ``0.0`` disables the split.
@@ -237,6 +242,7 @@ class GaussianAutoencoder(
         lr: float = 1e-3,
         lr_schedule: str = "constant",
         weight_decay: float = 0.0,
+        input_noise: float = 0.0,
         validation_fraction: float = 0.1,
         early_stopping: bool = False,
         patience: int = 10,
@@ -256,6 +262,7 @@ class GaussianAutoencoder(
         self.batch_size = batch_size
         self.lr = lr
         self.lr_schedule = lr_schedule
+        self.input_noise = input_noise
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
@@ -271,6 +278,7 @@ class GaussianAutoencoder(
         check_integer(self, "n_components", 1)
         check_real(self, "alpha", 0.0)
         check_real(self, "weight_decay", 0.0)
+        check_real(self, "input_noise", 0.0)
         check_network_params(self)
         if self.lr_schedule not in ("constant", "cosine"):
             raise ValueError(
@@ -419,6 +427,7 @@ class GaussianAutoencoder(
             optimizer__weight_decay=self.weight_decay,
             penalty_terms=terms,
             alpha=self.alpha,
+            input_noise=self.input_noise,
             **loop_params(self, seed, callbacks, extra),
         )
 

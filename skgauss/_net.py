@@ -163,14 +163,14 @@ class _AutoencoderNet(NeuralNet):
         *args,
         penalty_terms: list,
         alpha: float = 1.0,
-        alpha_schedule: Callable[[int], float] | None = None,
+        input_noise: float = 0.0,
         seed: int = 0,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.penalty_terms = penalty_terms
         self.alpha = alpha
-        self.alpha_schedule = alpha_schedule
+        self.input_noise = input_noise
         self.seed = seed
 
     def initialize_module(self):
@@ -194,13 +194,13 @@ class _AutoencoderNet(NeuralNet):
         # (adversarial discriminator) trains with its own optimizer
         yield from self.module_.named_parameters()
 
-    def current_alpha(self) -> float:
-        if self.alpha_schedule is None:
-            return self.alpha
-        return self.alpha * self.alpha_schedule(len(self.history))
-
     def infer(self, x, **fit_params):
         x = to_tensor(x, device=self.device)
+        if self.input_noise > 0 and self.module_.training:
+            # denoising: the encoder sees a noisy row, the loss the clean one
+            noise = torch.randn(x.shape, generator=self.prior_generator_, device=x.device,
+                                dtype=x.dtype)
+            x = x + self.input_noise * noise
         return self.module_(x, generator=self.prior_generator_)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -213,7 +213,7 @@ class _AutoencoderNet(NeuralNet):
         self.history.record_batch(f"{prefix}_penalty", penalty.item())
         if training:
             self._last_codes = codes.detach()
-        return recon + self.current_alpha() * penalty
+        return recon + self.alpha * penalty
 
     def train_step(self, batch, **fit_params):
         step = super().train_step(batch, **fit_params)

@@ -224,6 +224,7 @@ BAD_PARAMS = [
     ({"max_epochs": 0}, "max_epochs"),
     ({"batch_size": 1}, "batch_size"),
     ({"lr": 0.0}, "lr"),
+    ({"input_noise": -0.1}, "input_noise"),
     ({"validation_fraction": 1.0}, "validation_fraction"),
     ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes"),
     ({"hidden_layer_sizes": 8}, "hidden_layer_sizes"),
@@ -351,3 +352,12 @@ def test_cosine_lr_schedule_decays_to_zero(blob):
     assert lrs[0] == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="lr_schedule"):
         small(lr_schedule="linear").fit(blob)
+
+
+def test_input_noise_denoises_training_only(blob):
+    clean = small().fit(blob)
+    noisy = small(input_noise=0.5).fit(blob)
+    assert not np.allclose(clean.transform(blob), noisy.transform(blob))
+    np.testing.assert_array_equal(noisy.transform(blob), noisy.transform(blob))
+    again = small(input_noise=0.5).fit(blob)
+    np.testing.assert_array_equal(noisy.transform(blob), again.transform(blob))
