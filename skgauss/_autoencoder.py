@@ -169,9 +169,12 @@ class GaussianAutoencoder(
     callbacks : list of skorch callbacks, default=None
         Extra callbacks for the skorch net (copied at each fit).
     warm_start : bool, default=False
-        When True and already fitted on data of the same width, ``fit`` continues
-        training the current network for ``max_epochs`` more epochs instead of
-        starting afresh.
+        When True and already fitted, ``fit`` trains ``max_epochs`` more epochs
+        starting from the current weights (with the current ``lr``, ``alpha``,
+        ``weight_decay``, ``input_noise``, penalty options, a new optimizer and a
+        new schedule) and appends to ``history_``. The data must have the same
+        features, and the architecture (``n_components``, ``hidden_layer_sizes``,
+        ``activation``, a Gaussian head) must not change: ``ValueError`` otherwise.
     device : str, default="cpu"
         Torch device used for training and for later transforms; a model trained
         on ``"cuda"`` transforms on CPU after ``set_params(device="cpu")``.
@@ -317,7 +320,8 @@ class GaussianAutoencoder(
                 ensure_min_samples=2,
             )
             self._check_params()
-            return self._train(float32_tensor(X, "X"), epochs=self.max_epochs)
+            fresh = self._new_net(X, seed=self.net_.seed)
+            return self._train(float32_tensor(X, "X"), epochs=None, fresh=fresh, warm=True)
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         self._check_params()
         return self._train(
@@ -331,7 +335,10 @@ class GaussianAutoencoder(
         over memory-mapped slices, or ``dask_ml.wrappers.Incremental``). The first
         call builds the network; later calls must have the same features. Each
         call makes one skorch epoch, with its own validation split of the chunk
-        when ``validation_fraction > 0``.
+        when ``validation_fraction > 0``, at the learning rate ``lr`` (the
+        schedule applies within one ``fit``). Later calls keep the network,
+        optimizer and hyperparameters of the first; a call that fails (e.g. a
+        non-finite loss) leaves the model as it was.
 
         Parameters
         ----------
@@ -349,7 +356,9 @@ class GaussianAutoencoder(
             self, X, dtype=[np.float64, np.float32], reset=first, ensure_min_samples=2
         )
         self._check_params()
-        fresh = self._new_net(X) if first else None
+        # later calls train a copy: a failure leaves the current model intact
+        fresh = self._new_net(X) if first else (
+            copy.deepcopy(self.net_), self.net_.seed, self._dtype)
         return self._train(float32_tensor(X, "X"), epochs=1, fresh=fresh)
 
     def _new_net(self, X: np.ndarray, seed: int | None = None) -> tuple:
@@ -363,28 +372,35 @@ class GaussianAutoencoder(
         )
         return self._build_net(X.shape[1], terms, seed), seed, X.dtype
 
-    def _train(self, X_t: torch.Tensor, epochs: int | None, fresh: tuple | None = None):
-        """Train a ``fresh`` network (all epochs when ``epochs`` is None) or the
-        current one for ``epochs`` more, then publish the fitted state.
+    def _train(self, X_t: torch.Tensor, epochs: int | None, fresh: tuple, warm: bool = False):
+        """Train the network in ``fresh`` (all epochs when ``epochs`` is None),
+        then publish the fitted state.
 
-        A failure in a fresh fit leaves a previous fit intact: the fitted
-        attributes are only (re)assigned after training returns.
+        ``fresh`` is never the published ``net_`` itself, so a failure leaves a
+        previous fit intact: the fitted attributes are only (re)assigned after
+        training returns. With ``warm``, ``fresh`` is a new net (current
+        hyperparameters, new optimizer and schedule) that starts from the
+        weights of ``net_``.
         """
-        net, seed, dtype = (
-            fresh if fresh is not None else (self.net_, self.net_.seed, self._dtype)
-        )
+        net, seed, dtype = fresh
+        previous = self.history_ if warm else []
         # skorch initialises the weights inside fit: seed a forked RNG so the
-        # init is reproducible and torch's global RNG is left untouched
+        # init is reproducible and torch's global RNG is left untouched (the
+        # CPU generator only: weights are initialised on the CPU)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed + len(net.history or []))
+            torch.random.default_generator.manual_seed(
+                seed + len(net.history or []) + len(previous))
             X_t = X_t.to(net.device)
-            if epochs is None:
+            if warm:
+                net.initialize()
+                self._copy_weights(self.net_, net)
+                net.partial_fit(X_t, epochs=self.max_epochs)
+            elif epochs is None:
                 net.fit(X_t)
             else:
                 net.partial_fit(X_t, epochs=epochs)
         self.net_ = net
         self._dtype = dtype
-        self.n_iter_ = len(net.history)
         keys = (
             "epoch",
             "train_loss",
@@ -395,10 +411,26 @@ class GaussianAutoencoder(
             "valid_penalty",
             "dur",
         )
-        self.history_ = [
+        self.history_ = previous + [
             {k: float(row[k]) for k in keys if k in row} for row in net.history
         ]
+        self.n_iter_ = len(self.history_)
         return self
+
+    @staticmethod
+    def _copy_weights(old, new) -> None:
+        """Start ``new`` from ``old``'s weights (warm start)."""
+        try:
+            new.module_.load_state_dict(old.module_.state_dict())
+        except RuntimeError as exc:
+            raise ValueError(
+                "warm_start keeps the trained network, so n_components, "
+                "hidden_layer_sizes, activation and a Gaussian head ('kl') must not "
+                "change between fits; set warm_start=False to refit from scratch"
+            ) from exc
+        old_penalty, new_penalty = old.penalty_.state_dict(), new.penalty_.state_dict()
+        if old_penalty.keys() == new_penalty.keys():  # same stateful penalty: keep it
+            new.penalty_.load_state_dict(old_penalty)
 
     def _build_net(self, n_features: int, terms: list, seed: int) -> _AutoencoderNet:
         callbacks = [
@@ -410,8 +442,10 @@ class GaussianAutoencoder(
             for term in ("recon", "penalty")
         ]
         if self.lr_schedule == "cosine":
-            callbacks.append(("lr_scheduler", LRScheduler(CosineAnnealingLR,
-                                                          T_max=self.max_epochs)))
+            # last_epoch=-1: every fit starts a fresh decay (skorch would otherwise
+            # resume it from the history's length, past T_max, on warm starts)
+            callbacks.append(("lr_scheduler", LRScheduler(
+                CosineAnnealingLR, T_max=self.max_epochs, last_epoch=-1)))
         # the user's callbacks come last, copied: skorch callbacks keep state
         extra = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         return _AutoencoderNet(
@@ -485,10 +519,10 @@ class GaussianAutoencoder(
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if Z.shape[1] != self.n_components:
+        if Z.shape[1] != self._n_features_out:
             raise ValueError(
                 f"X has {Z.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_components} features (codes) as input to inverse_transform"
+                f"{self._n_features_out} features (codes) as input to inverse_transform"
             )
         module = self._module()
         return self._as_input_container(self._apply(Z, module.decoder, "the codes"))
@@ -540,7 +574,7 @@ class GaussianAutoencoder(
         ):
             raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
         rng = check_random_state(random_state)
-        Z = rng.standard_normal((n_samples, self.n_components)).astype(self._dtype)
+        Z = rng.standard_normal((n_samples, self._n_features_out)).astype(self._dtype)
         return self.inverse_transform(Z)
 
     def score(self, X, y=None) -> float:  # noqa: D417
@@ -556,6 +590,9 @@ class GaussianAutoencoder(
 
     @property
     def _n_features_out(self) -> int:
+        # the fitted code width (it survives a later set_params(n_components=...))
+        if hasattr(self, "net_"):
+            return self.net_.module_.decoder[0].in_features
         return self.n_components
 
     def __sklearn_tags__(self):

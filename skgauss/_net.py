@@ -211,7 +211,7 @@ class _AutoencoderNet(NeuralNet):
         prefix = "train" if training else "valid"
         self.history.record_batch(f"{prefix}_recon", recon.item())
         self.history.record_batch(f"{prefix}_penalty", penalty.item())
-        if training:
+        if training and self.penalty_.stateful:  # for the discriminator step only
             self._last_codes = codes.detach()
         return recon + self.alpha * penalty
 
@@ -226,6 +226,6 @@ class _AutoencoderNet(NeuralNet):
             )
         if self.penalty_.stateful:
             self.penalty_.discriminator_step(
-                self._last_codes, generator=self.prior_generator_
+                self.__dict__.pop("_last_codes"), generator=self.prior_generator_
             )
         return step

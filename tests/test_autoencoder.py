@@ -361,3 +361,29 @@ def test_input_noise_denoises_training_only(blob):
     np.testing.assert_array_equal(noisy.transform(blob), noisy.transform(blob))
     again = small(input_noise=0.5).fit(blob)
     np.testing.assert_array_equal(noisy.transform(blob), again.transform(blob))
+
+
+def test_failed_partial_fit_keeps_model(blob):
+    ae = small(validation_fraction=0.0)
+    ae.partial_fit(blob)
+    before = ae.transform(blob)
+    with pytest.raises(NonFiniteLossError):
+        ae.partial_fit(blob * 1e20)
+    assert ae.n_iter_ == 1
+    np.testing.assert_array_equal(ae.transform(blob), before)
+
+
+def test_warm_start_uses_current_hyperparameters(blob):
+    ae = small(warm_start=True, lr_schedule="cosine", max_epochs=3).fit(blob)
+    ae.set_params(lr=0.05, alpha=3.0, max_epochs=2)
+    ae.fit(blob)
+    assert ae.n_iter_ == 5 and len(ae.history_) == 5
+    assert ae.net_.lr == 0.05 and ae.net_.alpha == 3.0
+    # a fresh cosine decay per fit: the rate ends at 0, not past T_max
+    assert ae.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+    ae.set_params(n_components=3)
+    with pytest.raises(ValueError, match="warm_start keeps the trained network"):
+        ae.fit(blob)
+    assert ae.transform(blob).shape == (len(blob), 2)  # still the previous model
+    assert ae.inverse_transform(ae.transform(blob)).shape == blob.shape
+    assert ae.sample(2, random_state=0).shape == (2, 5)
