@@ -54,13 +54,26 @@ def _expected_arrays(name: str, n_features: int, width: int) -> dict[str, tuple]
     return shapes
 
 
-def _new_net(est, width: int, seed: int):
-    """An initialised, untrained network for ``est``'s parameters."""
-    if hasattr(est, "_new_net"):
-        net = est._new_net(np.empty((0, width)), seed=seed)[0]
-    else:
-        net = est._build_net(width, seed)
-    return net.initialize()
+def _new_net(est, width: int, seed: int, tensors: dict):
+    """An initialised, untrained network for ``est``'s parameters.
+
+    The autoencoder's module is first built on the ``meta`` device (no memory)
+    and its shapes compared with the saved tensors, so parameters tampered to
+    describe a huge network are refused before anything is allocated.
+    """
+    if not hasattr(est, "_new_net"):  # GaussianFlow: zuko has no meta kernels
+        with torch.random.fork_rng(devices=[]):
+            return est._build_net(width, seed).initialize()
+    net = est._new_net(np.empty((0, width)), seed=seed)[0]
+    with torch.device("meta"):
+        shapes = {f"module.{k}": tuple(v.shape) for k, v in
+                  net.module(**net.get_params_for("module")).state_dict().items()}
+    for key, shape in shapes.items():
+        if key in tensors and tuple(tensors[key].shape) != shape:
+            raise ValueError(f"weight {key!r} has shape {tuple(tensors[key].shape)}, "
+                             f"expected {shape}")
+    with torch.random.fork_rng(devices=[]):  # leave the global RNG alone
+        return net.initialize()
 
 
 def _is_primitive(value) -> bool:
@@ -221,7 +234,9 @@ def load(path, *, device: str | None = None):
     cls = classes[meta["class"]]
     params = _from_json(meta["params"])
     valid = set(cls().get_params(deep=False))
-    if not isinstance(params, dict) or set(params) - valid:
+    if not isinstance(params, dict):
+        raise ValueError(f"'params' must be a JSON object, got {type(params).__name__}")
+    if set(params) - valid:
         raise ValueError(
             f"unknown parameters {sorted(set(params) - valid)} for {cls.__name__}"
         )
@@ -231,6 +246,19 @@ def load(path, *, device: str | None = None):
         raise ValueError(f"'fitted' must hold exactly the keys {sorted(fitted_keys)}")
     if fitted["dtype"] not in ("float32", "float64"):
         raise ValueError(f"dtype must be float32 or float64, got {fitted['dtype']!r}")
+    for key in ("seed", "n_features_in_", "width", "n_iter_"):
+        value = fitted[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{key} must be a non-negative integer, got {value!r}")
+    history = fitted["history_"]
+    if not isinstance(history, list) or not all(
+        isinstance(row, dict) and all(isinstance(k, str) and isinstance(v, (int, float))
+                                      and not isinstance(v, bool) for k, v in row.items())
+        for row in history
+    ):
+        raise ValueError("history_ must be a list of {name: number} objects")
+    if params.get("callbacks") is not None:
+        raise ValueError("a saved model has callbacks=None; got callbacks in params.json")
     est = cls(**params)
     if device is None:
         device = est.device
@@ -243,22 +271,24 @@ def load(path, *, device: str | None = None):
             device = "cpu"
     est.set_params(device=device)
     n_features, width = fitted["n_features_in_"], fitted["width"]
-    for key, value in (("n_features_in_", n_features), ("width", width)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{key} must be a positive integer, got {value!r}")
-    if cls.__name__ == "GaussianFlow":
-        est._check_params(n_features)
-    else:
-        est._check_params()
-        if width != n_features:
-            raise ValueError(f"n_features_in_ ({n_features}) and width ({width}) disagree")
-    net = _new_net(est, width, int(fitted["seed"]))
+    if n_features < 1 or width < 1:
+        raise ValueError(f"n_features_in_ and width must be >= 1, got {n_features}, {width}")
+    flow = cls.__name__ == "GaussianFlow"
+    expected_width = (params.get("n_components") or n_features) if flow else n_features
+    if width != expected_width:
+        raise ValueError(f"width {width} disagrees with n_features_in_={n_features} and "
+                         f"n_components={params.get('n_components')!r}")
     try:
         tensors = load_file(str(path / "weights.safetensors"), device="cpu")
     except (SafetensorError, OSError) as exc:
         raise ValueError(
             f"{path / 'weights.safetensors'} is not a valid safetensors file: {exc}"
         ) from exc
+    try:  # bad option values surface as many exception types: report them as bad input
+        est._check_params(n_features) if flow else est._check_params()
+        net = _new_net(est, width, fitted["seed"], tensors)
+    except (TypeError, AttributeError, RuntimeError, KeyError) as exc:
+        raise ValueError(f"params.json describes no valid model: {exc}") from exc
     reference = _state(net)
     if set(tensors) != set(reference):
         raise ValueError(
@@ -291,8 +321,9 @@ def load(path, *, device: str | None = None):
             elif value.dtype.kind != "f" or not np.isfinite(value).all():
                 raise ValueError(f"{key} must hold finite floats")
             setattr(est, key, value)
-    if cls.__name__ == "GaussianFlow":
-        missing = {"mean_", "scale_"} - set(vars(est))
+    if flow:
+        needed = {"mean_", "scale_"} | ({"components_"} if params.get("n_components") else set())
+        missing = needed - set(vars(est))
         if missing:
             raise ValueError(f"arrays.npz lacks {sorted(missing)}")
         est.components_ = getattr(est, "components_", None)
