@@ -467,13 +467,25 @@ def compare(args) -> list[dict]:
     X, data_name, image_shape, notes = load_data(args)
     if not 0 < args.test_size < 1:
         raise InputError(f"--test-size must be in (0, 1), got {args.test_size}")
-    n_train = (
-        len(X) - math.ceil(args.test_size * len(X)) if 0 < args.test_size < 1 else 0
-    )
+    n_test = math.ceil(args.test_size * len(X))
+    n_train = len(X) - n_test
+    # the autoencoders hold out 10 % of the training rows for validation
+    if n_test < 2 or n_train < max(10, args.n_components + 1):
+        raise InputError(f"--test-size {args.test_size} leaves {n_train} training and "
+                         f"{n_test} test rows: too few for n_components={args.n_components}")
+    try:
+        import torch
+
+        torch.empty(0, device=args.device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise InputError(f"--device {args.device!r} is not usable here: {exc}") from exc
     models = build_models(args, X.shape[1], n_train)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a folder")
+    ancestor = next(p for p in (out, *out.parents) if p.exists())
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK):
+        raise InputError(f"--out {out}: {ancestor} is not a writable folder")
     if args.plots:
         try:
             import matplotlib  # noqa: F401

@@ -95,6 +95,13 @@ def test_bad_inputs(tmp_path, capsys):
     _bad(tmp_path, capsys, ["--dataset", "mnist"], "unknown dataset")
     _bad(tmp_path, capsys, ["--alpha", "x"], "--alpha")
     _bad(tmp_path, capsys, ["--n-components", "100"], "--n-components")
+    _bad(tmp_path, capsys, ["--device", "foo"], "--device")
+    _bad(tmp_path, capsys, ["--dataset", "iris", "--test-size", "0.95"], "too few")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--dataset", "iris", "--n-components", "2",
+              "--out", str(tmp_path / "afile" / "rep")])
+    assert exc.value.code == 2 and "not a writable folder" in capsys.readouterr().err
 
 
 def test_flow_included_when_zuko_installed(tmp_path):
