@@ -479,7 +479,7 @@ class GaussianAutoencoder(
         with torch.no_grad():
             for start in range(0, len(X_t), 4096):
                 outs.append(fn(X_t[start : start + 4096].to(self.device)).cpu())
-        out = torch.cat(outs).numpy() if outs else np.empty((0, 0), np.float32)
+        out = torch.cat(outs).numpy()  # validation guarantees at least one row
         if not np.isfinite(out).all():
             raise ValueError(
                 f"the network produced non-finite values from {what}; its values are "

@@ -132,7 +132,6 @@ class _Penalty(nn.Module):
 
     def __init__(self, terms: Sequence[tuple[str, Callable, float, dict]]) -> None:
         super().__init__()
-        self.names = [t[0] for t in terms]
         self.weights = [float(t[2]) for t in terms]
         self.params = [dict(t[3]) for t in terms]
         self.stateful = nn.ModuleList(
