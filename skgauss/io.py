@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import json
 import numbers
+import os
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -177,14 +180,22 @@ def save(estimator, path) -> Path:
     }
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    (path / "params.json").write_text(json.dumps(meta, indent=1))
     arrays = {}
     for key in _expected_arrays(name, estimator.n_features_in_, _width(estimator)):
         value = getattr(estimator, key, None)
         if value is not None:
             arrays[key] = np.asarray(value, dtype=str if key == "feature_names_in_" else None)
-    np.savez(path / "arrays.npz", **arrays)
-    save_file(_state(net), str(path / "weights.safetensors"))
+    # write into a temporary sibling, then move the files in: a failure part-way
+    # never leaves new parameters beside old weights
+    tmp = Path(tempfile.mkdtemp(prefix=".skgauss-save-", dir=path.parent))
+    try:
+        (tmp / "params.json").write_text(json.dumps(meta, indent=1))
+        np.savez(tmp / "arrays.npz", **arrays)
+        save_file(_state(net), str(tmp / "weights.safetensors"))
+        for name in _FILES:
+            os.replace(tmp / name, path / name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return path
 
 

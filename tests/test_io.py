@@ -159,3 +159,19 @@ def test_load_leaves_global_rng_alone(saved):
     state = torch.random.get_rng_state()
     skgauss.load(saved)
     assert torch.equal(state, torch.random.get_rng_state())
+
+
+def test_failed_save_leaves_previous_files(saved, X, monkeypatch):
+    import safetensors.torch
+
+    before = {f: (saved / f).read_bytes() for f in ("params.json", "arrays.npz",
+                                                    "weights.safetensors")}
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", fail)
+    with pytest.raises(OSError, match="disk full"):
+        skgauss.save(small(hidden_layer_sizes=(8,)).fit(X), saved)
+    assert {f: (saved / f).read_bytes() for f in before} == before
+    assert not list(saved.parent.glob(".skgauss-save-*"))
