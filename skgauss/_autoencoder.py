@@ -26,6 +26,8 @@ from ._common import (
     check_real,
     float32_tensor,
     loop_params,
+    run_batched,
+    standard_normal_draws,
 )
 from ._net import _AutoencoderNet
 from .nn import ACTIVATIONS, AutoencoderModule
@@ -472,20 +474,8 @@ class GaussianAutoencoder(
         return module
 
     def _apply(self, X: np.ndarray, fn, what: str) -> np.ndarray:
-        """Run ``fn`` (encode or decode) batch-wise without gradients; never
-        return non-finite values."""
-        X_t = float32_tensor(X, what)
-        outs = []
-        with torch.no_grad():
-            for start in range(0, len(X_t), 4096):
-                outs.append(fn(X_t[start : start + 4096].to(self.device)).cpu())
-        out = torch.cat(outs).numpy()  # validation guarantees at least one row
-        if not np.isfinite(out).all():
-            raise ValueError(
-                f"the network produced non-finite values from {what}; its values are "
-                "probably far outside the training range"
-            )
-        return out.astype(X.dtype, copy=False)
+        """Run ``fn`` (encode or decode) batch-wise; output in ``X``'s dtype."""
+        return run_batched(fn, X, what, self.device).astype(X.dtype, copy=False)
 
     def transform(self, X):
         """Codes of ``X`` (for a VAE, the encoder's mean).
@@ -567,14 +557,7 @@ class GaussianAutoencoder(
             A DataFrame when ``set_output`` asks for one, as ``inverse_transform``.
         """
         check_is_fitted(self)
-        if (
-            isinstance(n_samples, bool)
-            or not isinstance(n_samples, numbers.Integral)
-            or n_samples < 1
-        ):
-            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
-        rng = check_random_state(random_state)
-        Z = rng.standard_normal((n_samples, self._n_features_out)).astype(self._dtype)
+        Z = standard_normal_draws(n_samples, self._n_features_out, random_state, self._dtype)
         return self.inverse_transform(Z)
 
     def score(self, X, y=None) -> float:  # noqa: D417

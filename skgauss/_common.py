@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._net import _BatchLoader, _SeededSplit, _TensorDataset
@@ -65,6 +66,28 @@ def float32_tensor(A: np.ndarray, what: str) -> torch.Tensor:
             f"{np.abs(A).max():.3g}); the network computes in float32: rescale it"
         )
     return torch.from_numpy(A32)
+
+
+def run_batched(fn, A: np.ndarray, what: str, device) -> np.ndarray:
+    """Apply the torch function ``fn`` to the rows of ``A`` in float32 batches of
+    4096, without gradients; return a numpy array, never non-finite values."""
+    A_t = float32_tensor(A, what)
+    with torch.no_grad():
+        out = torch.cat([fn(A_t[s:s + 4096].to(device)).cpu()
+                         for s in range(0, len(A_t), 4096)]).numpy()
+    if not np.isfinite(out).all():
+        raise ValueError(f"the network produced non-finite values from {what}; its "
+                         "values are probably far outside the training range")
+    return out
+
+
+def standard_normal_draws(n_samples, width: int, random_state, dtype) -> np.ndarray:
+    """``n_samples`` rows of N(0, I_width) for ``sample``, seeded by numpy."""
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) \
+            or n_samples < 1:
+        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+    rng = check_random_state(random_state)
+    return rng.standard_normal((n_samples, width)).astype(dtype)
 
 
 def standard_callbacks(est) -> list[tuple[str, object]]:

@@ -8,9 +8,6 @@ log-density.
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable
-
 import numpy as np
 import torch
 from sklearn.base import (
@@ -26,7 +23,14 @@ from skorch.callbacks import LRScheduler
 from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
-from ._common import check_integer, check_network_params, float32_tensor, loop_params
+from ._common import (
+    check_integer,
+    check_network_params,
+    float32_tensor,
+    loop_params,
+    run_batched,
+    standard_normal_draws,
+)
 from ._net import NonFiniteLossError
 
 __all__ = ["GaussianFlow"]
@@ -358,26 +362,10 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return (Y if self.components_ is None else Y @ self.components_) + self.mean_
 
     def _run(self, U: np.ndarray, method: str, what: str) -> np.ndarray:
-        """Apply the module's ``method`` batch-wise without gradients, in
-        float32; return float64 and never non-finite values."""
-        U_t = float32_tensor(U, what)
+        """Apply the module's ``method`` batch-wise in float32; return float64."""
         module = self.net_.module_.to(self.device)
         module.eval()
-        fn: Callable = getattr(module, method)
-        with torch.no_grad():
-            out = torch.cat(
-                [
-                    fn(U_t[s : s + 4096].to(self.device)).cpu()
-                    for s in range(0, len(U_t), 4096)
-                ]
-            )
-        out = out.numpy().astype(np.float64)
-        if not np.isfinite(out).all():
-            raise ValueError(
-                f"the flow produced non-finite values from {what}; its values are "
-                "probably far outside the training range"
-            )
-        return out
+        return run_batched(getattr(module, method), U, what, self.device).astype(np.float64)
 
     def _check_X(self, X) -> np.ndarray:
         check_is_fitted(self)
@@ -469,14 +457,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         X : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        if (
-            isinstance(n_samples, bool)
-            or not isinstance(n_samples, numbers.Integral)
-            or n_samples < 1
-        ):
-            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
-        rng = check_random_state(random_state)
-        Z = rng.standard_normal((n_samples, self.n_components_)).astype(self._dtype)
+        Z = standard_normal_draws(n_samples, self.n_components_, random_state, self._dtype)
         return self.inverse_transform(Z)
 
     @property
