@@ -18,7 +18,6 @@ from sklearn.base import (
 from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from skorch import NeuralNet
 from skorch.callbacks import LRScheduler
 from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR
@@ -31,7 +30,7 @@ from ._common import (
     run_batched,
     standard_normal_draws,
 )
-from ._net import NonFiniteLossError
+from ._net import _SeededNet
 
 __all__ = ["GaussianFlow"]
 
@@ -93,21 +92,8 @@ class _NegativeLogLikelihood(nn.Module):
         return -log_prob.mean()
 
 
-class _FlowNet(NeuralNet):
-    """skorch ``NeuralNet`` that stops with a clear error on a non-finite loss."""
-
-    def __init__(self, *args, seed: int = 0, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.seed = seed  # the fit's seed, kept for skgauss.save
-
-    def train_step(self, batch, **fit_params):
-        step = super().train_step(batch, **fit_params)
-        if not torch.isfinite(step["loss"]):
-            raise NonFiniteLossError(
-                f"the training loss became {step['loss'].item()} in epoch "
-                f"{len(self.history)}; lower lr or standardise the input"
-            )
-        return step
+class _FlowNet(_SeededNet):
+    """The flow's skorch net (seeded, stops on a non-finite loss)."""
 
 
 class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):

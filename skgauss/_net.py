@@ -154,7 +154,34 @@ class _Penalty(nn.Module):
             module.discriminator_step(codes, generator=generator)
 
 
-class _AutoencoderNet(NeuralNet):
+class _SeededNet(NeuralNet):
+    """The skorch ``NeuralNet`` both estimators train: it keeps the fit's seed
+    (for reproducible draws and ``skgauss.save``), stops with a clear error on a
+    non-finite loss, and skips skorch's per-batch no-op mode switches."""
+
+    def __init__(self, *args, seed: int = 0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seed = seed
+
+    def _set_training(self, training=True):
+        # skorch switches every module's mode at every batch; a recursive
+        # Module.train costs ~5% of a small network's step, so skip no-ops
+        modules = [getattr(self, f"{name}_") for name in self._modules + self._criteria]
+        if any(isinstance(m, nn.Module) and m.training != training for m in modules):
+            super()._set_training(training)
+
+    def train_step(self, batch, **fit_params):
+        step = super().train_step(batch, **fit_params)
+        loss = step["loss"].item()  # skorch syncs for this value anyway
+        if not math.isfinite(loss):
+            raise NonFiniteLossError(
+                f"the training loss became {loss} in epoch {len(self.history)}; "
+                "lower lr (or alpha), or standardise the input"
+            )
+        return step
+
+
+class _AutoencoderNet(_SeededNet):
     """skorch ``NeuralNet`` whose loss is reconstruction + alpha x penalty."""
 
     def __init__(
@@ -163,14 +190,12 @@ class _AutoencoderNet(NeuralNet):
         penalty_terms: list,
         alpha: float = 1.0,
         input_noise: float = 0.0,
-        seed: int = 0,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.penalty_terms = penalty_terms
         self.alpha = alpha
         self.input_noise = input_noise
-        self.seed = seed
 
     def initialize_module(self):
         super().initialize_module()
@@ -180,13 +205,6 @@ class _AutoencoderNet(NeuralNet):
             self.seed + 2
         )
         return self
-
-    def _set_training(self, training=True):
-        # skorch switches every module's mode at every batch; a recursive
-        # Module.train costs ~5% of a small network's step, so skip no-ops
-        modules = [getattr(self, f"{name}_") for name in self._modules + self._criteria]
-        if any(isinstance(m, nn.Module) and m.training != training for m in modules):
-            super()._set_training(training)
 
     def get_all_learnable_params(self):
         # the optimizer covers the autoencoder only: a stateful penalty
@@ -216,13 +234,6 @@ class _AutoencoderNet(NeuralNet):
 
     def train_step(self, batch, **fit_params):
         step = super().train_step(batch, **fit_params)
-        loss = step["loss"].item()  # skorch syncs for this value anyway
-        if not math.isfinite(loss):
-            epoch = len(self.history)
-            raise NonFiniteLossError(
-                f"the training loss became {loss} in epoch {epoch}; "
-                "lower lr or alpha, or standardise the input"
-            )
         if self.penalty_.stateful:
             self.penalty_.discriminator_step(
                 self.__dict__.pop("_last_codes"), generator=self.prior_generator_
