@@ -12,14 +12,17 @@ count for everything.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
+from unittest import mock
 
 import numpy as np
 import torch
+from _report import write
 from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 
-from skgauss import GaussianAutoencoder
+from skgauss import GaussianAutoencoder, _common
 from skgauss.nn import AutoencoderModule
 from skgauss.regularizers import REGULARIZERS
 
@@ -57,29 +60,68 @@ def step_share(X: torch.Tensor, batch: int, regularizer: str, repeats: int = 30)
     return (t_all - t_net) / t_all
 
 
+def _fit_rate(X, epochs: int, device: str, fused: bool = True, **params) -> float:
+    """Samples per second of ``GaussianAutoencoder.fit`` after a 1-epoch warm-up;
+    ``fused=False`` swaps the estimator's fused Adam for torch's for-loop Adam."""
+    patch = (contextlib.nullcontext() if fused
+             else mock.patch.object(_common, "fused_adam", lambda device: False))
+    with patch:
+        est = GaussianAutoencoder(8, validation_fraction=0.0, random_state=0, device=device,
+                                  **params)
+        est.set_params(max_epochs=1).fit(X)  # warm-up
+        est.set_params(max_epochs=epochs)
+        seconds = _timed(lambda: est.fit(X))
+    return len(X) * epochs / seconds
+
+
+def _compiled(X, epochs: int, device: str) -> tuple[float, float]:
+    """skorch's ``compile=True`` (torch.compile of the module): seconds of the first
+    epoch (compilation included) and samples per second after it."""
+    est = GaussianAutoencoder(8, max_epochs=1, validation_fraction=0.0, random_state=0,
+                              device=device).fit(X)
+    net = est.net_
+    net.set_params(compile=True, max_epochs=1)
+    net.initialize()
+    first = _timed(lambda: net.partial_fit(X, X))
+    net.set_params(max_epochs=epochs)
+    return first, len(X) * epochs / _timed(lambda: net.partial_fit(X, X))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--no-compile", action="store_true",
+                        help="skip the torch.compile row (its compilation takes ~40 s)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     X = StandardScaler().fit_transform(load_digits().data).astype(np.float32)
     peak = peak_flops()
-    print(f"threads {args.threads}; fp32 mm peak {peak / 1e9:.1f} GFLOP/s")
     weights = sum(p.numel() for p in AutoencoderModule(64, 8).parameters())
-    print(f"default network: {weights} weights")
-    print("| batch | samples/s | GFLOP/s | fraction of peak | penalty share of step |")
-    print("|---|---|---|---|---|")
-    for batch in (128, 256, 512):
-        est = GaussianAutoencoder(8, batch_size=batch, max_epochs=args.epochs,
-                                  validation_fraction=0.0, random_state=0)
-        est.set_params(max_epochs=1).fit(X)  # warm-up
-        est.set_params(max_epochs=args.epochs)
-        seconds = _timed(lambda est=est: est.fit(X))
-        rate = len(X) * args.epochs / seconds
+    setting = (f"threads {args.threads}; fp32 torch.mm peak {peak / 1e9:.1f} GFLOP/s; default "
+               f"network 64-128-128-8-128-128-64, {weights} weights; digits, {args.epochs} epochs")
+    print(setting)
+    lines = ["| fit | batch | samples/s | GFLOP/s | fraction of peak | penalty share of step |",
+             "|---|---|---|---|---|---|"]
+
+    def row(label, batch, rate, share="—"):
         flops = 6 * weights * rate
-        share = step_share(torch.from_numpy(X), batch, est.regularizer)
-        print(f"| {batch} | {rate:,.0f} | {flops / 1e9:.1f} | {flops / peak:.0%} | {share:.0%} |")
+        lines.append(f"| {label} | {batch} | {rate:,.0f} | {flops / 1e9:.1f} "
+                     f"| {flops / peak:.0%} | {share} |")
+        print(lines[-1], flush=True)
+
+    for batch in (128, 256, 512):
+        share = step_share(torch.from_numpy(X), batch, "sliced_wasserstein")
+        row("default (fused Adam)", batch, _fit_rate(X, args.epochs, "cpu", batch_size=batch),
+            f"{share:.0%}")
+        row("for-loop Adam", batch,
+            _fit_rate(X, args.epochs, "cpu", fused=False, batch_size=batch))
+        row("no penalty (fused Adam)", batch,
+            _fit_rate(X, args.epochs, "cpu", batch_size=batch, regularizer="none"))
+    if not args.no_compile:
+        first, rate = _compiled(X, args.epochs, "cpu")
+        row(f"compile=True (first epoch {first:.0f} s)", 128, rate)
+    write("hardware", lines, notes=setting + ".")
 
 
 if __name__ == "__main__":

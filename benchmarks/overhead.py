@@ -1,20 +1,36 @@
-"""Training overhead of GaussianAutoencoder.fit against a hand-written loop.
+"""Training overhead of GaussianAutoencoder.fit against a hand-written loop
+(and, where it is installed, pythae's TrainingPipeline).
 
-Same network (skgauss.nn.AutoencoderModule), data, batch size, Adam, epochs and
-penalty; no validation split. Runs are interleaved (A B A B ...) and the median
-ratio is printed, so the figure survives a noisy shared machine.
+Same network (skgauss.nn.AutoencoderModule 64 -> 128 -> 128 -> 8 and back), data,
+batch size, Adam (lr 1e-3), epochs and penalty; no validation split. Runs are
+interleaved (hand, skgauss[, pythae], hand, ...) and the median ratio to the hand
+loop is printed and written to ``benchmarks/results/``, so the figure survives a
+noisy shared machine.
 
     python benchmarks/overhead.py [--epochs 20] [--repeats 5] [--rows 0]
+    python benchmarks/overhead.py --pythae --regularizer mmd --epochs 30
+
+``--pythae`` adds pythae's ``WAE_MMD`` trained by ``TrainingPipeline`` with the
+same encoder and decoder modules (``--regularizer mmd`` then compares like with
+like: both are IMQ multi-scale MMD to N(0, I) on the batch's codes). pythae is
+never a dependency of skgauss: install it only in a benchmark environment
+(``pip install pythae`` beside ``pip install -e .``).
+``--device cuda`` runs everything on a GPU (with a synchronise after each fit).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import os
 import statistics
+import tempfile
 import time
 
 import numpy as np
 import torch
+from _report import write
 from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 
@@ -22,17 +38,18 @@ from skgauss import GaussianAutoencoder
 from skgauss.nn import AutoencoderModule
 from skgauss.regularizers import REGULARIZERS, SCALES
 
+D = 8
 
-def hand_loop(X: np.ndarray, regularizer: str, epochs: int, batch_size: int, seed: int) -> None:
+
+def hand_loop(X, regularizer, epochs, batch_size, seed, device) -> None:
     torch.manual_seed(seed)
-    Xt = torch.from_numpy(X.astype(np.float32))
-    module = AutoencoderModule(X.shape[1], 8, (128, 128), "relu")
+    Xt = torch.from_numpy(X.astype(np.float32)).to(device)
+    module = AutoencoderModule(X.shape[1], D, (128, 128), "relu").to(device)
     opt = torch.optim.Adam(module.parameters(), lr=1e-3)
     penalty, scale = REGULARIZERS[regularizer], SCALES[regularizer]
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator(device=device).manual_seed(seed)
     for _ in range(epochs):
-        perm = torch.randperm(len(Xt), generator=gen)
-        Xs = Xt[perm]
+        Xs = Xt[torch.randperm(len(Xt), generator=gen, device=device)]
         for start in range(0, len(Xs), batch_size):
             xb = Xs[start:start + batch_size]
             if len(xb) < 2:
@@ -46,13 +63,63 @@ def hand_loop(X: np.ndarray, regularizer: str, epochs: int, batch_size: int, see
             loss.item()  # skorch records every batch loss; so does the hand loop
 
 
-def ours(X: np.ndarray, regularizer: str, epochs: int, batch_size: int, seed: int) -> None:
-    GaussianAutoencoder(8, regularizer=regularizer, max_epochs=epochs, batch_size=batch_size,
-                        validation_fraction=0.0, random_state=seed).fit(X)
+def ours(X, regularizer, epochs, batch_size, seed, device) -> None:
+    GaussianAutoencoder(D, regularizer=regularizer, max_epochs=epochs, batch_size=batch_size,
+                        validation_fraction=0.0, device=device, random_state=seed).fit(X)
+
+
+def pythae_pipeline(X, regularizer, epochs, batch_size, seed, device) -> None:
+    from pythae.models import WAE_MMD, WAE_MMD_Config
+    from pythae.models.base.base_utils import ModelOutput
+    from pythae.models.nn import BaseDecoder, BaseEncoder
+    from pythae.pipelines import TrainingPipeline
+    from pythae.trainers import BaseTrainerConfig
+
+    torch.manual_seed(seed)
+    module = AutoencoderModule(X.shape[1], D, (128, 128), "relu")
+
+    class Encoder(BaseEncoder):
+        def __init__(self):
+            super().__init__()
+            self.net = module.encoder
+
+        def forward(self, x):
+            return ModelOutput(embedding=self.net(x))
+
+    class Decoder(BaseDecoder):
+        def __init__(self):
+            super().__init__()
+            self.net = module.decoder
+
+        def forward(self, z):
+            return ModelOutput(reconstruction=self.net(z))
+
+    config = WAE_MMD_Config(input_dim=(X.shape[1],), latent_dim=D, kernel_choice="imq",
+                            reg_weight=SCALES["mmd"])
+    model = WAE_MMD(config, encoder=Encoder(), decoder=Decoder())
+    for name in list(logging.root.manager.loggerDict):  # pythae logs each epoch at INFO
+        if name.startswith("pythae"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    with (tempfile.TemporaryDirectory() as out, open(os.devnull, "w") as null,
+          contextlib.redirect_stderr(null)):  # and draws a tqdm bar on stderr
+        training = BaseTrainerConfig(output_dir=out, num_epochs=epochs, learning_rate=1e-3,
+                                     per_device_train_batch_size=batch_size, seed=seed,
+                                     no_cuda=device == "cpu")
+        TrainingPipeline(training_config=training, model=model)(
+            train_data=X.astype(np.float32))
+
+
+def _timed(fn, *args, device) -> float:
+    start = time.perf_counter()
+    fn(*args, device=device)
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=128)
@@ -60,26 +127,49 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=0,
                         help="0: digits (1797 x 64); else a synthetic rows x 50 table")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--pythae", action="store_true", help="add pythae's TrainingPipeline")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.rows:
         X = np.random.RandomState(0).randn(args.rows, 50)
+        data = f"{args.rows}x50"
     else:
         X = StandardScaler().fit_transform(load_digits().data)
-    print(f"data {X.shape}, {args.epochs} epochs, batch {args.batch_size}, "
-          f"penalty {args.regularizer}, torch threads {torch.get_num_threads()}")
-    hand_loop(X, args.regularizer, 1, args.batch_size, 0)  # warm-up: imports, allocator
-    ours(X, args.regularizer, 1, args.batch_size, 0)
-    ratios = []
+        data = "digits"
+    runners = {"hand": hand_loop, "skgauss": ours}
+    if args.pythae:
+        runners["pythae"] = pythae_pipeline
+    setting = (f"data {X.shape}, {args.epochs} epochs, batch {args.batch_size}, penalty "
+               f"{args.regularizer}, torch threads {torch.get_num_threads()}, {args.device}")
+    print(setting)
+    for fn in runners.values():  # warm-up: imports, allocator, kernels
+        _timed(fn, X, args.regularizer, 1, args.batch_size, 0, device=args.device)
+    seconds = {name: [] for name in runners}
     for r in range(args.repeats):
-        t0 = time.perf_counter()
-        hand_loop(X, args.regularizer, args.epochs, args.batch_size, r)
-        t1 = time.perf_counter()
-        ours(X, args.regularizer, args.epochs, args.batch_size, r)
-        t2 = time.perf_counter()
-        ratios.append((t2 - t1) / (t1 - t0))
-        print(f"run {r}: hand {t1 - t0:.2f}s  skgauss {t2 - t1:.2f}s  ratio {ratios[-1]:.3f}")
-    print(f"median ratio skgauss/hand = {statistics.median(ratios):.3f}")
+        for name, fn in runners.items():
+            seconds[name].append(_timed(fn, X, args.regularizer, args.epochs, args.batch_size,
+                                        r, device=args.device))
+        print(f"run {r}: " + "  ".join(f"{k} {v[-1]:.2f}s" for k, v in seconds.items()),
+              flush=True)
+    lines = ["| run | " + " | ".join(f"{k} s" for k in runners)
+             + " | " + " | ".join(f"{k} ÷ hand" for k in runners if k != "hand") + " |",
+             "|---" * (2 * len(runners)) + "|"]
+    ratios = {k: [] for k in runners if k != "hand"}
+    for r in range(args.repeats):
+        hand = seconds["hand"][r]
+        for k in ratios:
+            ratios[k].append(seconds[k][r] / hand)
+        lines.append(f"| {r} | " + " | ".join(f"{v[r]:.2f}" for v in seconds.values())
+                     + " | " + " | ".join(f"{v[r]:.3f}" for v in ratios.values()) + " |")
+    lines.append("| **median** | " + " | ".join(
+        f"{statistics.median(v):.2f}" for v in seconds.values()) + " | " + " | ".join(
+        f"**{statistics.median(v):.3f}**" for v in ratios.values()) + " |")
+    print("\n".join(lines))
+    name = f"overhead-{data}-{args.regularizer}" + ("-pythae" if args.pythae else "")
+    if args.device != "cpu":
+        name += f"-{args.device.replace(':', '')}"
+    write(name, lines, device=args.device, notes=setting + ".")
 
 
 if __name__ == "__main__":

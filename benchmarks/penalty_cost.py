@@ -1,43 +1,68 @@
 """Forward + backward cost of each penalty relative to the default network.
 
-For ``n`` codes in ``d = 16`` dimensions, time one forward + backward pass of each
-registered penalty (``adversarial``: the encoder's penalty plus one discriminator
-step, as a training step pays both) and divide by one forward + backward pass of
-the default autoencoder (MLP 64 -> 128 -> 128 -> 16 and back, MSE loss) on the
-same batch. Each time is the best of several repeats (the least disturbed by
-other processes on a shared machine), all in one run.
+For ``n`` codes in ``d`` dimensions (n in 128, 512, 2048, 8192; d in 2, 16, 64 by
+default), time one forward + backward pass of each registered penalty
+(``adversarial``: the encoder's penalty plus one discriminator step, as a training
+step pays both) and divide by one forward + backward pass of the default
+autoencoder (MLP 64 -> 128 -> 128 -> d and back, MSE loss) on the same batch.
+Each time is the best of several repeats (the least disturbed by other processes
+on a shared machine), all in one run.
 
-Run: ``python benchmarks/penalty_cost.py [--sizes 256 4096] [--repeats 5] [--threads 1]``
-(one thread gives steadier figures on a machine shared with other jobs).
+Two flags per penalty:
+
+- **growth**: the log-log slope of time in ``n`` between the two largest sizes at
+  the largest ``d``; above 2.2 is flagged super-quadratic.
+- **Python loop**: the number of torch calls a forward pass makes (counted with a
+  ``TorchFunctionMode``) at the smallest and the largest (n, d); if it changes,
+  the penalty loops in Python over rows or dimensions.
+
+Run: ``python benchmarks/penalty_cost.py [--sizes 128 512 2048 8192] [--dims 2 16 64]
+[--repeats 3] [--threads 1] [--device cpu]`` (one thread gives steadier figures
+on a machine shared with other jobs). The table goes to ``benchmarks/results/``.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from collections.abc import Callable
 
 import torch
+from _report import write
+from torch.overrides import TorchFunctionMode
 
 from skgauss.nn import AutoencoderModule
 from skgauss.regularizers import REGULARIZERS, AdversarialPenalty
 
-N_FEATURES, N_COMPONENTS = 64, 16
+N_FEATURES = 64
 
 
-def _best_seconds(step: Callable[[], None], repeats: int) -> float:
+class _CountCalls(TorchFunctionMode):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.calls += 1
+        return func(*args, **(kwargs or {}))
+
+
+def _best_seconds(step: Callable[[], None], repeats: int, device: str) -> float:
     step()  # warm-up: caches, allocator, lazy plans
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         step()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
     return min(times)
 
 
-def _network_step(n: int, generator: torch.Generator) -> Callable[[], None]:
-    module = AutoencoderModule(N_FEATURES, N_COMPONENTS, (128, 128))
-    x = torch.randn(n, N_FEATURES, generator=generator)
+def _network_step(n: int, d: int, generator, device: str) -> Callable[[], None]:
+    module = AutoencoderModule(N_FEATURES, d, (128, 128)).to(device)
+    x = torch.randn(n, N_FEATURES, generator=generator, device=device)
 
     def step() -> None:
         module.zero_grad()
@@ -47,11 +72,11 @@ def _network_step(n: int, generator: torch.Generator) -> Callable[[], None]:
     return step
 
 
-def _penalty_step(name: str, n: int, generator: torch.Generator) -> Callable[[], None]:
-    z = torch.randn(n, N_COMPONENTS, generator=generator).requires_grad_()
+def _penalty_step(name: str, n: int, d: int, generator, device: str) -> Callable[[], None]:
+    z = torch.randn(n, d, generator=generator, device=device).requires_grad_()
     entry = REGULARIZERS[name]
     if name == "adversarial":
-        penalty = AdversarialPenalty(N_COMPONENTS, random_state=0)
+        penalty = AdversarialPenalty(d, random_state=0).to(device)
 
         def step() -> None:
             penalty.discriminator_step(z, generator=generator)
@@ -66,26 +91,55 @@ def _penalty_step(name: str, n: int, generator: torch.Generator) -> Callable[[],
     return step
 
 
+def _forward_calls(name: str, n: int, d: int, generator, device: str) -> int:
+    z = torch.randn(n, d, generator=generator, device=device)
+    options = {"logvar": torch.zeros_like(z)} if name == "kl" else {}
+    entry = AdversarialPenalty(d, random_state=0).to(device) if name == "adversarial" else (
+        REGULARIZERS[name])
+    with _CountCalls() as counter:
+        entry(z, generator=generator, **options)
+    return counter.calls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 4096])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=0, help="torch threads; 0: torch's default")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 512, 2048, 8192])
+    parser.add_argument("--dims", type=int, nargs="+", default=[2, 16, 64])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads; 0: torch's default")
+    parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    generator = torch.Generator().manual_seed(0)
-    base = {n: _best_seconds(_network_step(n, generator), 4 * args.repeats) for n in args.sizes}
-    header = "".join(f" | n={n}: ms, ratio" for n in args.sizes)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, d={N_COMPONENTS}")
-    print(f"{'network':20s}" + "".join(f" | {1e3 * base[n]:9.2f} {1.0:8.1f}" for n in args.sizes))
-    print(f"{'penalty':20s}{header}")
+    dev = args.device
+    generator = torch.Generator(device=dev).manual_seed(0)
+    cells = [(n, d) for d in args.dims for n in args.sizes]
+    base = {c: _best_seconds(_network_step(*c, generator, dev), 4 * args.repeats, dev)
+            for c in cells}
+    head = " | ".join(f"n={n}, d={d}" for n, d in cells)
+    lines = [f"| penalty | {head} | growth in n | torch calls (small / large) |",
+             "|---" * (len(cells) + 3) + "|",
+             "| network (ms) | " + " | ".join(f"{1e3 * base[c]:.2f}" for c in cells)
+             + " | — | — |"]
+    print(lines[0], lines[1], lines[2], sep="\n")
+    big_d, (n1, n2) = args.dims[-1], args.sizes[-2:]
     for name in REGULARIZERS:
-        cells = []
-        for n in args.sizes:
-            seconds = _best_seconds(_penalty_step(name, n, generator), args.repeats)
-            cells.append(f" | {1e3 * seconds:9.2f} {seconds / base[n]:8.1f}")
-        print(f"{name:20s}" + "".join(cells), flush=True)
+        ratios, seconds = [], {}
+        for c in cells:
+            seconds[c] = _best_seconds(_penalty_step(name, *c, generator, dev), args.repeats, dev)
+            ratios.append(f"{seconds[c] / base[c]:.2f}")
+        slope = math.log(seconds[n2, big_d] / seconds[n1, big_d]) / math.log(n2 / n1)
+        small = _forward_calls(name, args.sizes[0], args.dims[0], generator, dev)
+        large = _forward_calls(name, args.sizes[-1], args.dims[-1], generator, dev)
+        growth = f"n^{slope:.1f}" + (" **super-quadratic**" if slope > 2.2 else "")
+        loop = f"{small} / {large}" + (" **Python loop**" if small != large else "")
+        lines.append(f"| {name} | " + " | ".join(ratios) + f" | {growth} | {loop} |")
+        print(lines[-1], flush=True)
+    name = "penalty_cost" + ("" if dev == "cpu" else f"-{dev.replace(':', '')}")
+    write(name, lines, device=dev, notes=(
+        "Cells: penalty forward+backward time ÷ the default network's forward+backward "
+        "on the same batch (first row: the network's time in ms). Growth: log-log slope "
+        f"of the penalty's time between n={n1} and n={n2} at d={big_d}."))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
+from _report import write
 
 from skgauss import stats
 from skgauss.metrics import gaussianity_score
@@ -85,9 +86,10 @@ def main() -> None:
     cases = dict(CASES)
     if (hz := pingouin_hz()) is not None:
         cases["pingouin henze_zirkler"] = hz
-    print(f"d = {args.dim}; seconds (best of {args.repeat}) / peak traced MiB / rows used")
-    print("| test | " + " | ".join(f"n = {n:.0e}" for n in args.sizes) + " |")
-    print("|---|" + "---|" * len(args.sizes))
+    setting = f"d = {args.dim}; seconds (best of {args.repeat}) / peak traced MiB / rows used"
+    lines = ["| test | " + " | ".join(f"n = {n:.0e}" for n in args.sizes) + " |",
+             "|---|" + "---|" * len(args.sizes)]
+    print(setting, *lines, sep="\n")
     data = {n: np.random.default_rng(0).standard_normal((n, args.dim)) for n in args.sizes}
     for name, fn in cases.items():
         if name in args.skip:
@@ -104,7 +106,9 @@ def main() -> None:
             used = getattr(out, "n_samples_used", None)
             cell = f"{seconds:.3g} s / {peak:.3g} MiB"
             cells.append(cell + (f" / {used}" if used is not None and used < n else ""))
-        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        print(lines[-1], flush=True)
+    write("scorer_cost", lines, notes=setting + ".")
 
 
 if __name__ == "__main__":

@@ -103,6 +103,20 @@ def standard_callbacks(est) -> list[tuple[str, object]]:
     return callbacks
 
 
+def fused_adam(device: str) -> bool:
+    """Whether to use torch's fused Adam kernel on ``device``.
+
+    One kernel per step instead of a loop over parameters: 1.4x the samples per
+    second of the default network at batch 128 on one CPU thread
+    (``benchmarks/hardware.py``). torch has it on CUDA and, from 2.4, on CPU; other
+    devices and older versions keep the for-loop Adam, which computes the same
+    update.
+    """
+    kind = torch.device(device).type
+    version = tuple(int(v) for v in torch.__version__.split(".")[:2])
+    return kind == "cuda" or (kind == "cpu" and version >= (2, 4))
+
+
 def loop_params(est, seed: int, callbacks: list, extra: list = ()) -> dict:
     """skorch parameters of the training loop both estimators share: Adam,
     whole-batch tensor loaders with seeded shuffling (``seed + 3``), the seeded
@@ -112,6 +126,7 @@ def loop_params(est, seed: int, callbacks: list, extra: list = ()) -> dict:
              if est.validation_fraction > 0 else None)
     return dict(
         optimizer=torch.optim.Adam,
+        optimizer__fused=fused_adam(est.device),
         lr=est.lr,
         max_epochs=est.max_epochs,
         batch_size=est.batch_size,

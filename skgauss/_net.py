@@ -170,14 +170,25 @@ class _SeededNet(NeuralNet):
         if any(isinstance(m, nn.Module) and m.training != training for m in modules):
             super()._set_training(training)
 
+    def _read_step(self, step: dict, prefix: str) -> float:
+        """The batch's loss as a float: the one host sync of a step (skorch's own
+        ``loss.item()`` then finds the value ready). Subclasses record more
+        values here, in the same sync."""
+        return step["loss"].item()
+
     def train_step(self, batch, **fit_params):
         step = super().train_step(batch, **fit_params)
-        loss = step["loss"].item()  # skorch syncs for this value anyway
+        loss = self._read_step(step, "train")
         if not math.isfinite(loss):
             raise NonFiniteLossError(
                 f"the training loss became {loss} in epoch {len(self.history)}; "
                 "lower lr (or alpha), or standardise the input"
             )
+        return step
+
+    def validation_step(self, batch, **fit_params):
+        step = super().validation_step(batch, **fit_params)
+        self._read_step(step, "valid")
         return step
 
 
@@ -225,12 +236,19 @@ class _AutoencoderNet(_SeededNet):
         X = to_tensor(X, device=self.device)
         recon = torch.mean((reconstruction - X) ** 2)
         penalty = self.penalty_(codes, mean, logvar, generator=self.prior_generator_)
-        prefix = "train" if training else "valid"
-        self.history.record_batch(f"{prefix}_recon", recon.item())
-        self.history.record_batch(f"{prefix}_penalty", penalty.item())
+        # read with the loss after the step, in one host sync (_read_step): a
+        # .item() here would stall a GPU between the forward and the backward
+        self._terms = torch.stack([recon.detach(), penalty.detach()])
         if training and self.penalty_.stateful:  # for the discriminator step only
             self._last_codes = codes.detach()
         return recon + self.alpha * penalty
+
+    def _read_step(self, step: dict, prefix: str) -> float:
+        values = torch.cat([step["loss"].detach().reshape(1), self.__dict__.pop("_terms")])
+        loss, recon, penalty = values.tolist()
+        self.history.record_batch(f"{prefix}_recon", recon)
+        self.history.record_batch(f"{prefix}_penalty", penalty)
+        return loss
 
     def train_step(self, batch, **fit_params):
         step = super().train_step(batch, **fit_params)

@@ -69,6 +69,31 @@ def test_history_and_attributes(blob):
     assert "valid_loss" not in no_valid.history_[-1]
 
 
+def test_adam_is_fused_where_torch_has_it(blob):
+    from skgauss._common import fused_adam
+
+    ae = small().fit(blob)
+    assert ae.net_.optimizer_.defaults["fused"] is fused_adam("cpu")
+    version = tuple(int(v) for v in torch.__version__.split(".")[:2])
+    assert fused_adam("cpu") is (version >= (2, 4))
+    assert fused_adam("cuda") and not fused_adam("mps")
+
+
+def test_one_host_sync_per_batch(blob, monkeypatch):
+    # recon, penalty and loss are read together after each step; skorch's own
+    # loss.item() is then the only .item() call of a batch
+    calls = []
+    item = torch.Tensor.item
+    monkeypatch.setattr(torch.Tensor, "item", lambda t: calls.append(1) or item(t))
+    ae = small(max_epochs=2, batch_size=40).fit(blob)  # 108 train / 12 valid rows
+    assert len(calls) == 2 * (3 + 1)
+    per_batch = ae.net_.history[-1]["batches"]
+    assert [sorted(b) for b in per_batch[:1]] == [[
+        "train_batch_size", "train_loss", "train_penalty", "train_recon"]]
+    assert per_batch[0]["train_loss"] == pytest.approx(
+        per_batch[0]["train_recon"] + per_batch[0]["train_penalty"], rel=1e-5)
+
+
 def test_early_stopping_stops(blob):
     ae = small(max_epochs=200, early_stopping=True, patience=2, lr=0.05).fit(blob)
     assert ae.n_iter_ < 200
