@@ -18,8 +18,10 @@ import json
 import math
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -233,6 +235,35 @@ class _EpochBar:
                 self.bar_.close()
 
         return EpochBar()
+
+
+class _StopOnInterrupt:
+    """Ctrl-C stops the whole run, not only the model being trained.
+
+    skorch catches ``KeyboardInterrupt`` in ``fit`` and returns the model trained
+    so far, so the run would go on with it. While active, a SIGINT is also
+    remembered, and :meth:`check` (called between models) raises
+    ``KeyboardInterrupt`` again: nothing is written and the command exits 130.
+    """
+
+    def __enter__(self):
+        self.interrupted = False
+        self._main = threading.current_thread() is threading.main_thread()
+        if self._main:  # signal handlers can only be set from the main thread
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.interrupted = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.interrupted:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc) -> None:
+        if self._main:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def _fit(name, model, X_train, alphas, args):
@@ -512,10 +543,12 @@ def compare(args) -> list[dict]:
     for n in notes:
         print(n, file=sys.stderr)
     rows, fitted = [], {}
-    for name, model in models.items():
-        model, seconds = _fit(name, model, X_train, alphas, args)
-        fitted[name] = model
-        rows.append(evaluate(name, model, seconds, X_test, pca_mse, args.seed, notes))
+    with _StopOnInterrupt() as interrupt:
+        for name, model in models.items():
+            model, seconds = _fit(name, model, X_train, alphas, args)
+            interrupt.check()
+            fitted[name] = model
+            rows.append(evaluate(name, model, seconds, X_test, pca_mse, args.seed, notes))
     print(format_table(rows, args.format))
     # write into a temporary sibling folder, then move files in: a failure
     # part-way leaves the output folder as it was
@@ -609,6 +642,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         compare(args)
     except InputError as exc:
         parser.exit(2, f"skgauss compare: error: {exc}\n")
+    except KeyboardInterrupt:
+        print("skgauss compare: interrupted; nothing written", file=sys.stderr)
+        return 130
     return 0
 
 

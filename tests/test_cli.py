@@ -118,3 +118,37 @@ def test_module_entry_point():
     res = subprocess.run([sys.executable, "-m", "skgauss", "compare", "--dataset", "nope"],
                          capture_output=True, text=True)
     assert res.returncode == 2 and "unknown dataset" in res.stderr
+
+
+def test_ctrl_c_stops_the_whole_run_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    # a real SIGINT in the first model's first epoch: skorch swallows the
+    # KeyboardInterrupt and returns that model, the run must still stop
+    import os
+    import signal
+
+    from skorch.callbacks import Callback
+
+    import skgauss.cli as cli
+
+    class SigintOnce(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    fitted = []
+    original = cli._fit
+
+    def fit_with_sigint(name, model, *args):
+        if hasattr(model, "regularizer") and fitted == ["PCA(whiten)", "Quantile+PCA(whiten)"]:
+            model = model.set_params(callbacks=[SigintOnce()])
+        fitted.append(name)
+        return original(name, model, *args)
+
+    monkeypatch.setattr(cli, "_fit", fit_with_sigint)
+    before = signal.getsignal(signal.SIGINT)
+    out = tmp_path / "report"
+    assert main([*TINY, "--out", str(out)]) == 130
+    assert fitted == ["PCA(whiten)", "Quantile+PCA(whiten)", "none"]  # then it stopped
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert "interrupted; nothing written" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is before
+
