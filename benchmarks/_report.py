@@ -26,7 +26,7 @@ def machine(device: str = "cpu") -> str:
     parts = [
         f"{platform.processor() or platform.machine()}",
         f"{os.cpu_count()} CPU cores",
-        f"{torch.get_num_threads()} torch threads",
+        f"torch threads: {torch.get_num_threads()}",
         f"Python {platform.python_version()}",
         f"torch {torch.__version__}",
     ]

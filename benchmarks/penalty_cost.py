@@ -13,8 +13,9 @@ Two flags per penalty:
 - **growth**: the log-log slope of time in ``n`` between the two largest sizes at
   the largest ``d``; above 2.2 is flagged super-quadratic.
 - **Python loop**: the number of torch calls a forward pass makes (counted with a
-  ``TorchFunctionMode``) at the smallest and the largest (n, d); if it changes,
-  the penalty loops in Python over rows or dimensions.
+  ``TorchFunctionMode``) at every (n, d). A constant count means the work is
+  vectorised; two values mean a branch (e.g. pair subsampling above a size);
+  more mean a Python loop whose length depends on n or d.
 
 Run: ``python benchmarks/penalty_cost.py [--sizes 128 512 2048 8192] [--dims 2 16 64]
 [--repeats 3] [--threads 1] [--device cpu]`` (one thread gives steadier figures
@@ -117,7 +118,7 @@ def main() -> None:
     base = {c: _best_seconds(_network_step(*c, generator, dev), 4 * args.repeats, dev)
             for c in cells}
     head = " | ".join(f"n={n}, d={d}" for n, d in cells)
-    lines = [f"| penalty | {head} | growth in n | torch calls (small / large) |",
+    lines = [f"| penalty | {head} | growth in n | torch calls per forward |",
              "|---" * (len(cells) + 3) + "|",
              "| network (ms) | " + " | ".join(f"{1e3 * base[c]:.2f}" for c in cells)
              + " | — | — |"]
@@ -129,10 +130,11 @@ def main() -> None:
             seconds[c] = _best_seconds(_penalty_step(name, *c, generator, dev), args.repeats, dev)
             ratios.append(f"{seconds[c] / base[c]:.2f}")
         slope = math.log(seconds[n2, big_d] / seconds[n1, big_d]) / math.log(n2 / n1)
-        small = _forward_calls(name, args.sizes[0], args.dims[0], generator, dev)
-        large = _forward_calls(name, args.sizes[-1], args.dims[-1], generator, dev)
+        calls = [_forward_calls(name, *c, generator, dev) for c in cells]
         growth = f"n^{slope:.1f}" + (" **super-quadratic**" if slope > 2.2 else "")
-        loop = f"{small} / {large}" + (" **Python loop**" if small != large else "")
+        distinct = len(set(calls))
+        loop = f"{min(calls)}–{max(calls)}" + (
+            " **Python loop**" if distinct > 2 else " (a branch)" if distinct == 2 else "")
         lines.append(f"| {name} | " + " | ".join(ratios) + f" | {growth} | {loop} |")
         print(lines[-1], flush=True)
     name = "penalty_cost" + ("" if dev == "cpu" else f"-{dev.replace(':', '')}")

@@ -94,6 +94,28 @@ def test_one_host_sync_per_batch(blob, monkeypatch):
         per_batch[0]["train_recon"] + per_batch[0]["train_penalty"], rel=1e-5)
 
 
+def test_user_callbacks_see_every_batch(blob):
+    # the net skips callbacks' no-op per-batch hooks, never overridden ones
+    class Count(Callback):
+        def initialize(self):
+            self.calls = {"begin": 0, "end": 0, "grad": 0}
+            return self
+
+        def on_batch_begin(self, net, **kwargs):
+            self.calls["begin"] += 1
+
+        def on_batch_end(self, net, **kwargs):
+            self.calls["end"] += 1
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            self.calls["grad"] += 1
+
+    ae = small(max_epochs=2, batch_size=40, callbacks=[Count()]).fit(blob)
+    (count,) = [cb for _, cb in ae.net_.callbacks_ if isinstance(cb, Count)]
+    # 108 training rows in 3 batches, 12 validation rows in 1, per epoch
+    assert count.calls == {"begin": 8, "end": 8, "grad": 6}
+
+
 def test_early_stopping_stops(blob):
     ae = small(max_epochs=200, early_stopping=True, patience=2, lr=0.05).fit(blob)
     assert ae.n_iter_ < 200
