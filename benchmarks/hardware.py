@@ -121,7 +121,9 @@ def main() -> None:
     if not args.no_compile:
         first, rate = _compiled(X, args.epochs, "cpu")
         row(f"compile=True (first epoch {first:.0f} s)", 128, rate)
-    write("hardware", lines, notes=setting + ".")
+    write(f"hardware-{args.threads}-threads", lines, notes=setting + (
+        ". compile=True's first epoch includes compilation (less when torch's "
+        "inductor cache already holds the kernels)."))
 
 
 if __name__ == "__main__":
