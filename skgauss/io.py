@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ._net import _Penalty
+
 __all__ = ["save", "load", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
@@ -60,23 +62,27 @@ def _expected_arrays(name: str, n_features: int, width: int) -> dict[str, tuple]
 def _new_net(est, width: int, seed: int, tensors: dict):
     """An initialised, untrained network for ``est``'s parameters.
 
-    The autoencoder's module is first built on the ``meta`` device (no memory)
-    and its shapes compared with the saved tensors, so parameters tampered to
-    describe a huge network are refused before anything is allocated.
+    The autoencoder's module and its penalty's modules (an adversarial
+    discriminator) are first built on the ``meta`` device (no memory) and their
+    shapes compared with the saved tensors, so parameters tampered to describe
+    a huge network are refused before anything is allocated.
     """
     if not hasattr(est, "_new_net"):  # GaussianFlow: zuko has no meta kernels
         with torch.random.fork_rng(devices=[]):
             return est._build_net(width, seed).initialize()
-    net = est._new_net(np.empty((0, width)), seed=seed)[0]
-    with torch.device("meta"):
+    with torch.device("meta"), torch.random.fork_rng(devices=[]):
+        # the penalty's modules (an adversarial discriminator) too
+        meta = est._new_net(np.empty((0, width)), seed=seed)[0]
         shapes = {f"module.{k}": tuple(v.shape) for k, v in
-                  net.module(**net.get_params_for("module")).state_dict().items()}
+                  meta.module(**meta.get_params_for("module")).state_dict().items()}
+        shapes.update({f"penalty.{k}": tuple(v.shape) for k, v in
+                       _Penalty(meta.penalty_terms).state_dict().items()})
     for key, shape in shapes.items():
         if key in tensors and tuple(tensors[key].shape) != shape:
             raise ValueError(f"weight {key!r} has shape {tuple(tensors[key].shape)}, "
                              f"expected {shape}")
     with torch.random.fork_rng(devices=[]):  # leave the global RNG alone
-        return net.initialize()
+        return est._new_net(np.empty((0, width)), seed=seed)[0].initialize()
 
 
 def _is_primitive(value) -> bool:

@@ -155,6 +155,23 @@ def test_tampered_params_give_value_errors(saved, edit, match):
         skgauss.load(saved)
 
 
+def test_tampered_discriminator_refused_before_allocation(tmp_path, X, monkeypatch):
+    # a discriminator of 10**9 units would need ~GBs: refused from shapes on `meta`
+    path = skgauss.save(small(regularizer="adversarial").fit(X), tmp_path / "adv")
+    _edit_params(path, lambda m: m["params"].update(
+        regularizer_params={"hidden_layer_sizes": {"__tuple__": [10**9]}}))
+    real_linear = torch.nn.Linear
+
+    def guarded(n_in, n_out, *args, **kwargs):
+        big = max(n_in, n_out) >= 10**6
+        assert not big or torch.get_default_device().type == "meta", "would allocate"
+        return real_linear(n_in, n_out, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn, "Linear", guarded)
+    with pytest.raises(ValueError, match="penalty.*shape"):
+        skgauss.load(path)
+
+
 def test_load_leaves_global_rng_alone(saved):
     state = torch.random.get_rng_state()
     skgauss.load(saved)
