@@ -141,14 +141,14 @@ class _Penalty(nn.Module):
         self.entries = [t[1] for t in terms]
 
     def forward(self, codes, mean, logvar, generator=None) -> torch.Tensor:
-        total = codes.new_zeros(())
+        total = None  # no zero tensor to start from: one op less in every step
         for entry, weight, params in zip(self.entries, self.weights, self.params, strict=True):
             if getattr(entry, "gaussian_head", False):
                 value = entry(mean, logvar=logvar, generator=generator, **params)
             else:
                 value = entry(codes, generator=generator, **params)
-            total = total + weight * value
-        return total
+            total = weight * value if total is None else total + weight * value
+        return codes.new_zeros(()) if total is None else total
 
     def discriminator_step(self, codes, generator=None) -> None:
         for module in self.stateful:
@@ -255,7 +255,8 @@ class _AutoencoderNet(_SeededNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         reconstruction, codes, mean, logvar = y_pred
-        X = to_tensor(X, device=self.device)
+        if not isinstance(X, torch.Tensor):  # the loaders hand out tensors already
+            X = to_tensor(X, device=self.device)
         recon = torch.mean((reconstruction - X) ** 2)
         penalty = self.penalty_(codes, mean, logvar, generator=self.prior_generator_)
         # read with the loss after the step, in one host sync (_read_step): a
