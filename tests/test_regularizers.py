@@ -406,6 +406,41 @@ def test_mmd_matches_double_loop(kernel, options):
     assert float(got) == pytest.approx(expected, rel=1e-10)
 
 
+@pytest.mark.parametrize("block", [7, 64, 333])
+@pytest.mark.parametrize(("name", "options"), [
+    ("mmd", {}), ("mmd", {"kernel": "rbf"}), ("bhep", {}), ("cramer_wold", {}),
+    ("cramer_wold", {"phi": "approx"}),
+])
+def test_pair_sums_in_blocks_equal_one_matrix(name, options, block, monkeypatch):
+    # above PAIR_BLOCK pairs the O(n^2) penalties sum blocks of rows with
+    # checkpointing: same value and gradient as the whole matrix at once
+    import skgauss.regularizers._base as base
+
+    z0 = sample("uniform", 50, 4, torch.Generator().manual_seed(3))
+
+    def value_and_grad():
+        z = z0.clone().requires_grad_()
+        value = REGULARIZERS[name](z, generator=torch.Generator().manual_seed(1), **options)
+        value.backward()
+        return value.detach(), z.grad
+
+    whole = value_and_grad()
+    monkeypatch.setattr(base, "PAIR_BLOCK", block)
+    blocked = value_and_grad()
+    torch.testing.assert_close(blocked[0], whole[0], rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(blocked[1], whole[1], rtol=1e-10, atol=1e-12)
+
+
+def test_pair_sum_diagonal_is_exactly_zero_distance(monkeypatch):
+    import skgauss.regularizers._base as base
+
+    z = torch.randn(9, 3, dtype=torch.float64) * 1e3  # large norms: rounding on i == i
+    for block in (base.PAIR_BLOCK, 10):
+        monkeypatch.setattr(base, "PAIR_BLOCK", block)
+        assert float(base.pair_sum(lambda sq: (sq == 0).double(), z)) == 9.0
+        assert float(base.pair_sum(lambda sq: torch.ones_like(sq), z, diagonal=False)) == 72.0
+
+
 def test_bhep_matches_monte_carlo():
     """Closed form = E k(Z, Z') - 2 mean_i E k(z_i, Z) + mean_ij k(z_i, z_j), by MC."""
     n, d, beta = 10, 3, 0.8

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ._base import check_batch, self_sqdist, sqdist
+from ._base import check_batch, pair_sum
 from ._hyp1f1 import phi_d
 
 __all__ = ["bhep", "cramer_wold", "mmd"]
@@ -55,11 +55,6 @@ def _kernel(
     raise ValueError(f"kernel must be 'imq' or 'rbf', got {kernel!r}")
 
 
-def _off_diagonal_mean(k: torch.Tensor) -> torch.Tensor:
-    n = k.shape[0]
-    return (k.sum() - k.diagonal().sum()) / (n * (n - 1))
-
-
 def mmd(
     z: torch.Tensor,
     *,
@@ -103,10 +98,13 @@ def mmd(
     check_batch(z)
     n, d = z.shape
     p = torch.randn(n, d, generator=generator, device=z.device, dtype=z.dtype)
+    def k(sq):
+        return _kernel(sq, d, kernel, scales, bandwidth)
+
     with torch.no_grad():  # constant in z: no graph
-        pp = _off_diagonal_mean(_kernel(self_sqdist(p), d, kernel, scales, bandwidth))
-    zz = _off_diagonal_mean(_kernel(self_sqdist(z), d, kernel, scales, bandwidth))
-    zp = _kernel(sqdist(z, p), d, kernel, scales, bandwidth).mean()
+        pp = pair_sum(k, p, diagonal=False) / (n * (n - 1))
+    zz = pair_sum(k, z, diagonal=False) / (n * (n - 1))
+    zp = pair_sum(k, z, p) / (n * n)
     return zz + pp - 2 * zp
 
 
@@ -151,7 +149,7 @@ def bhep(
     check_batch(z)
     d = z.shape[1]
     b2 = 1.0 / d if bandwidth is None else bandwidth**2
-    within = torch.exp(-b2 / 2 * self_sqdist(z)).mean()
+    within = pair_sum(lambda sq: torch.exp(-b2 / 2 * sq), z) / len(z) ** 2
     radial = torch.exp(-b2 / (2 * (1 + b2)) * z.square().sum(1)).mean()
     return within - 2 * (1 + b2) ** (-d / 2) * radial + (1 + 2 * b2) ** (-d / 2)
 
@@ -213,7 +211,7 @@ def cramer_wold(
         raise ValueError(f"phi must be 'exact' or 'approx', got {phi!r}")
     kernel = _PHI[phi]
     g = (4 / (3 * n)) ** 0.4 if gamma is None else gamma
-    within = kernel(self_sqdist(z) / (4 * g), d).mean() / math.sqrt(g)
+    within = pair_sum(lambda sq: kernel(sq / (4 * g), d), z) / (n * n * math.sqrt(g))
     radial = kernel(z.square().sum(1) / (2 + 4 * g), d).mean() / math.sqrt(g + 0.5)
     distance = within + 1 / math.sqrt(1 + g) - 2 * radial
     return torch.log(distance.clamp_min(torch.finfo(z.dtype).tiny)) if log else distance
