@@ -43,12 +43,10 @@ from skgauss.regularizers import REGULARIZERS, SCALES
 D = 8
 
 
-def hand_loop(X, regularizer, epochs, batch_size, seed, device) -> None:
-    torch.manual_seed(seed)
+def _loop(parameters, loss_fn, X, epochs, batch_size, seed, device) -> None:
+    """The hand-written loop: shuffle, slice batches, Adam step on ``loss_fn``."""
     Xt = torch.from_numpy(X.astype(np.float32)).to(device)
-    module = AutoencoderModule(X.shape[1], D, (128, 128), "relu").to(device)
-    opt = torch.optim.Adam(module.parameters(), lr=1e-3, fused=fused_adam(device))
-    penalty, scale = REGULARIZERS[regularizer], SCALES[regularizer]
+    opt = torch.optim.Adam(parameters, lr=1e-3, fused=fused_adam(device))
     gen = torch.Generator(device=device).manual_seed(seed)
     for _ in range(epochs):
         Xs = Xt[torch.randperm(len(Xt), generator=gen, device=device)]
@@ -57,12 +55,23 @@ def hand_loop(X, regularizer, epochs, batch_size, seed, device) -> None:
             if len(xb) < 2:
                 continue
             opt.zero_grad()
-            out = module(xb)
-            loss = ((out.reconstruction - xb) ** 2).mean() + scale * penalty(
-                out.codes, generator=gen)
+            loss = loss_fn(xb, gen)
             loss.backward()
             opt.step()
             loss.item()  # skorch records every batch loss; so does the hand loop
+
+
+def hand_loop(X, regularizer, epochs, batch_size, seed, device) -> None:
+    torch.manual_seed(seed)
+    module = AutoencoderModule(X.shape[1], D, (128, 128), "relu").to(device)
+    penalty, scale = REGULARIZERS[regularizer], SCALES[regularizer]
+
+    def loss_fn(xb, gen):
+        out = module(xb)
+        return ((out.reconstruction - xb) ** 2).mean() + scale * penalty(
+            out.codes, generator=gen)
+
+    _loop(module.parameters(), loss_fn, X, epochs, batch_size, seed, device)
 
 
 def ours(X, regularizer, epochs, batch_size, seed, device) -> None:
@@ -104,20 +113,8 @@ def hand_loop_pythae_loss(X, regularizer, epochs, batch_size, seed, device) -> N
     """The hand loop around pythae's WAE_MMD forward and loss: what pythae's model
     costs without its trainer."""
     model = _pythae_model(X, seed).to(device)
-    Xt = torch.from_numpy(X.astype(np.float32)).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused_adam(device))
-    gen = torch.Generator(device=device).manual_seed(seed)
-    for _ in range(epochs):
-        Xs = Xt[torch.randperm(len(Xt), generator=gen, device=device)]
-        for start in range(0, len(Xs), batch_size):
-            xb = Xs[start:start + batch_size]
-            if len(xb) < 2:
-                continue
-            opt.zero_grad()
-            loss = model({"data": xb}).loss
-            loss.backward()
-            opt.step()
-            loss.item()
+    _loop(model.parameters(), lambda xb, gen: model({"data": xb}).loss, X, epochs,
+          batch_size, seed, device)
 
 
 def pythae_pipeline(X, regularizer, epochs, batch_size, seed, device) -> None:

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from numbers import Real
 
 import numpy as np
+import scipy.stats
 from sklearn.utils import check_array
 from threadpoolctl import threadpool_limits
 
@@ -193,14 +194,14 @@ def radii_cvm_distance(Z) -> float:
     :math:`\|z_i\|^2` against :math:`\chi^2_d`: estimates
     :math:`\int (F_n - F)^2 dF`, and :math:`\mathbb E W^2 = 1/6` under the null."""
     Z = _check_codes(Z).astype(np.float64, copy=False)
-    U = _st.stats.chi2.cdf(_st._sqnorms(Z), Z.shape[1])[:, None]
+    U = scipy.stats.chi2.cdf(_st._sqnorms(Z), Z.shape[1])[:, None]
     return float((_cvm_w2(U)[0] - 1 / 6) / Z.shape[0])
 
 
 def coordinate_cvm_distance(Z) -> float:
     r"""Mean over coordinates of :math:`(W^2_k - 1/6)/n` against N(0, 1)."""
     Z = _check_codes(Z).astype(np.float64, copy=False)
-    return float(np.mean(_cvm_w2(_st.stats.norm.cdf(Z)) - 1 / 6) / Z.shape[0])
+    return float(np.mean(_cvm_w2(scipy.stats.norm.cdf(Z)) - 1 / 6) / Z.shape[0])
 
 
 def sliced_cvm_distance(Z, n_directions: int = 64, random_state: int | None = 0) -> float:
@@ -210,7 +211,7 @@ def sliced_cvm_distance(Z, n_directions: int = 64, random_state: int | None = 0)
     L = _st._check_int(n_directions, "n_directions", 1)
     theta = np.random.default_rng(random_state).standard_normal((L, Z.shape[1]))
     theta /= np.linalg.norm(theta, axis=1, keepdims=True)
-    return float(np.mean(_cvm_w2(_st.stats.norm.cdf(Z @ theta.T)) - 1 / 6) / Z.shape[0])
+    return float(np.mean(_cvm_w2(scipy.stats.norm.cdf(Z @ theta.T)) - 1 / 6) / Z.shape[0])
 
 
 def moment_kl_distance(Z) -> float:
