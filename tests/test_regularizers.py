@@ -412,7 +412,7 @@ def test_mmd_matches_double_loop(kernel, options):
     ("cramer_wold", {"phi": "approx"}),
 ])
 def test_pair_sums_in_blocks_equal_one_matrix(name, options, block, monkeypatch):
-    # above PAIR_BLOCK pairs the O(n^2) penalties sum blocks of rows with
+    # above PAIR_WHOLE pairs the O(n^2) penalties sum blocks of rows with
     # checkpointing: same value and gradient as the whole matrix at once
     import skgauss.regularizers._base as base
 
@@ -425,6 +425,7 @@ def test_pair_sums_in_blocks_equal_one_matrix(name, options, block, monkeypatch)
         return value.detach(), z.grad
 
     whole = value_and_grad()
+    monkeypatch.setattr(base, "PAIR_WHOLE", block)
     monkeypatch.setattr(base, "PAIR_BLOCK", block)
     blocked = value_and_grad()
     torch.testing.assert_close(blocked[0], whole[0], rtol=1e-12, atol=1e-14)
@@ -435,7 +436,8 @@ def test_pair_sum_diagonal_is_exactly_zero_distance(monkeypatch):
     import skgauss.regularizers._base as base
 
     z = torch.randn(9, 3, dtype=torch.float64) * 1e3  # large norms: rounding on i == i
-    for block in (base.PAIR_BLOCK, 10):
+    for block in (base.PAIR_WHOLE, 10):
+        monkeypatch.setattr(base, "PAIR_WHOLE", block)
         monkeypatch.setattr(base, "PAIR_BLOCK", block)
         assert float(base.pair_sum(lambda sq: (sq == 0).double(), z)) == 9.0
         assert float(base.pair_sum(lambda sq: torch.ones_like(sq), z, diagonal=False)) == 72.0
