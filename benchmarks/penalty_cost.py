@@ -14,12 +14,15 @@ Two flags per penalty:
   the largest ``d``; above 2.2 is flagged super-quadratic.
 - **Python loop**: the number of torch calls a forward pass makes (counted with a
   ``TorchFunctionMode``) at every (n, d). A constant count means the work is
-  vectorised; two values mean a branch (e.g. pair subsampling above a size);
-  more mean a Python loop whose length depends on n or d.
+  vectorised; a count that changes a little means a branch (e.g. pair
+  subsampling above a size); one that more than doubles, a Python loop whose
+  length depends on n or d.
 
 Run: ``python benchmarks/penalty_cost.py [--sizes 128 512 2048 8192] [--dims 2 16 64]
 [--repeats 3] [--threads 1] [--device cpu]`` (one thread gives steadier figures
 on a machine shared with other jobs). The table goes to ``benchmarks/results/``.
+``--blocking --sizes 2048 4096 8192 --dims 16`` times the O(n^2) penalties with
+their blocked pair sums against one n x n matrix.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import torch
 from _report import write
 from torch.overrides import TorchFunctionMode
 
+import skgauss.regularizers._base as base
 from skgauss.nn import AutoencoderModule
 from skgauss.regularizers import REGULARIZERS, AdversarialPenalty
 
@@ -102,6 +106,31 @@ def _forward_calls(name: str, n: int, d: int, generator, device: str) -> int:
     return counter.calls
 
 
+def compare_blocking(sizes, d: int, repeats: int, device: str) -> None:
+    """The O(n^2) penalties with blocked pair sums (the default above
+    ``PAIR_WHOLE`` pairs) against one n x n matrix, forward+backward seconds."""
+    generator = torch.Generator(device=device).manual_seed(0)
+    lines = ["| penalty | n | blocked s | one matrix s | one matrix ÷ blocked |",
+             "|---|---|---|---|---|"]
+    whole = base.PAIR_WHOLE
+    for name in ("mmd", "cramer_wold", "bhep"):
+        for n in sizes:
+            seconds = {}
+            for label, limit in (("blocked", whole), ("one matrix", 2**62)):
+                base.PAIR_WHOLE = limit
+                try:
+                    seconds[label] = _best_seconds(
+                        _penalty_step(name, n, d, generator, device), repeats, device)
+                finally:
+                    base.PAIR_WHOLE = whole
+            lines.append(f"| {name} | {n} | {seconds['blocked']:.3f} | "
+                         f"{seconds['one matrix']:.3f} | "
+                         f"{seconds['one matrix'] / seconds['blocked']:.2f} |")
+            print(lines[-1], flush=True)
+    write("penalty_blocking" + ("" if device == "cpu" else f"-{device.replace(':', '')}"),
+          lines, device=device, notes=f"d = {d}; best of {repeats} after a warm-up.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 512, 2048, 8192])
@@ -109,10 +138,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads; 0: torch's default")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--blocking", action="store_true",
+                        help="instead: blocked pair sums against one n x n matrix")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = args.device
+    if args.blocking:
+        compare_blocking(args.sizes, args.dims[-1] if args.dims else 16, args.repeats, dev)
+        return
     generator = torch.Generator(device=dev).manual_seed(0)
     cells = [(n, d) for d in args.dims for n in args.sizes]
     base = {c: _best_seconds(_network_step(*c, generator, dev), 4 * args.repeats, dev)
@@ -132,9 +166,9 @@ def main() -> None:
         slope = math.log(seconds[n2, big_d] / seconds[n1, big_d]) / math.log(n2 / n1)
         calls = [_forward_calls(name, *c, generator, dev) for c in cells]
         growth = f"n^{slope:.1f}" + (" **super-quadratic**" if slope > 2.2 else "")
-        distinct = len(set(calls))
         loop = f"{min(calls)}–{max(calls)}" + (
-            " **Python loop**" if distinct > 2 else " (a branch)" if distinct == 2 else "")
+            " **Python loop**" if max(calls) > 2 * min(calls)
+            else " (a branch)" if max(calls) > min(calls) else "")
         lines.append(f"| {name} | " + " | ".join(ratios) + f" | {growth} | {loop} |")
         print(lines[-1], flush=True)
     name = "penalty_cost" + ("" if dev == "cpu" else f"-{dev.replace(':', '')}")
