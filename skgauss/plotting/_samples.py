@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
-from ._base import _name, _pyplot
+from ._base import _name, _pyplot, _row_of_axes
 
 __all__ = ["SampleDisplay"]
 
@@ -143,13 +143,7 @@ class SampleDisplay:
         self : SampleDisplay
         """
         plt = _pyplot(f"{type(self).__name__}.plot")
-        if ax is None:
-            figure, axes = plt.subplots(
-                1, 3, figsize=(12, 4.6), constrained_layout=True
-            )
-        else:
-            axes = np.asarray(ax, dtype=object).ravel()
-            figure = axes[0].figure
+        figure, axes = _row_of_axes(plt, ax, 3, figsize=(12, 4.6))
         vmin, vmax = np.nanmin(self.real_images), np.nanmax(self.real_images)
         grids = (
             ("real", self.real_images),

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import _name, _pyplot
+from ._base import _name, _pyplot, _row_of_axes
 
 __all__ = ["TrainingCurveDisplay"]
 
@@ -104,11 +104,7 @@ class TrainingCurveDisplay:
         self : TrainingCurveDisplay
         """
         plt = _pyplot(f"{type(self).__name__}.plot")
-        if ax is None:
-            figure, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
-        else:
-            axes = np.asarray(ax, dtype=object).ravel()
-            figure = axes[0].figure
+        figure, axes = _row_of_axes(plt, ax, 2, figsize=(10, 4))
         panels = (
             ("reconstruction", "MSE", self.train_recon, self.valid_recon),
             ("penalty", "penalty (before α)", self.train_penalty, self.valid_penalty),
