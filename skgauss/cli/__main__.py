@@ -1,0 +1,7 @@
+"""``python -m skgauss.cli`` runs the ``skgauss`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

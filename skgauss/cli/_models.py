@@ -1,0 +1,163 @@
+"""Models of ``skgauss compare``: the regularizers and baselines to train, the alpha
+grid, progress bars, Ctrl-C handling and fitting one model."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import signal
+import sys
+import threading
+import time
+
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import QuantileTransformer
+
+from ._data import InputError
+
+__all__ = ["build_models"]
+
+
+def _alphas(text: str) -> list[float]:
+    try:
+        values = [float(a) for a in text.split(",") if a.strip()]
+    except ValueError as exc:
+        raise InputError(
+            f"--alpha {text!r}: expected a number or a comma list"
+        ) from exc
+    if not values or any(not (a >= 0 and math.isfinite(a)) for a in values):
+        raise InputError(f"--alpha {text!r}: values must be finite and >= 0")
+    return values
+
+
+def build_models(args, n_features: int, n_train: int) -> dict[str, object]:
+    """Every requested regularizer as a GaussianAutoencoder, plus baselines."""
+    from .. import REGULARIZERS, GaussianAutoencoder
+
+    names = (
+        list(REGULARIZERS)
+        if args.regularizers is None
+        else [r.strip() for r in args.regularizers.split(",") if r.strip()]
+    )
+    unknown = [r for r in names if r not in REGULARIZERS]
+    if unknown or not names:
+        raise InputError(
+            f"unknown regularizer(s) {unknown}; choose from {sorted(REGULARIZERS)}"
+        )
+    if not 1 <= args.n_components <= n_features:
+        raise InputError(
+            f"--n-components must be in [1, {n_features}], got {args.n_components}"
+        )
+    models: dict[str, object] = {
+        "PCA(whiten)": PCA(args.n_components, whiten=True, random_state=args.seed),
+        "Quantile+PCA(whiten)": make_pipeline(
+            QuantileTransformer(
+                output_distribution="normal",
+                n_quantiles=min(1000, n_train),
+                random_state=args.seed,
+            ),
+            PCA(args.n_components, whiten=True, random_state=args.seed),
+        ),
+    }
+    params = {
+        "n_components": args.n_components,
+        "random_state": args.seed,
+        "device": args.device,
+    }
+    if args.max_epochs is not None:
+        params["max_epochs"] = args.max_epochs
+    for name in names:
+        models[name] = GaussianAutoencoder(regularizer=name, **params)
+    if args.flow and importlib.util.find_spec("zuko") is not None:
+        from .. import GaussianFlow
+
+        models["GaussianFlow(nsf)"] = GaussianFlow(**params)
+    return models
+
+
+class _EpochBar:
+    """A tqdm bar over epochs, as a skorch callback (built lazily)."""
+
+    @staticmethod
+    def make(name: str, total: int):
+        from skorch.callbacks import Callback
+        from tqdm.auto import tqdm
+
+        class EpochBar(Callback):
+            def on_train_begin(self, net, **kwargs):
+                self.bar_ = tqdm(
+                    total=total,
+                    desc=f"{name:>20}",
+                    unit="epoch",
+                    file=sys.stderr,
+                    leave=True,
+                )
+
+            def on_epoch_end(self, net, **kwargs):
+                self.bar_.update(1)
+
+            def on_train_end(self, net, **kwargs):
+                self.bar_.close()
+
+        return EpochBar()
+
+
+class _StopOnInterrupt:
+    """Ctrl-C stops the whole run, not only the model being trained.
+
+    skorch catches ``KeyboardInterrupt`` in ``fit`` and returns the model trained
+    so far, so the run would go on with it. While active, a SIGINT is also
+    remembered, and :meth:`check` (called between models) raises
+    ``KeyboardInterrupt`` again: nothing is written and the command exits 130.
+    """
+
+    def __enter__(self):
+        self.interrupted = False
+        self._main = threading.current_thread() is threading.main_thread()
+        if self._main:  # signal handlers can only be set from the main thread
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.interrupted = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.interrupted:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc) -> None:
+        if self._main:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _fit(name, model, X_train, alphas, args):
+    """Fit one model (a grid over alpha when several are given); return it and
+    the seconds it took."""
+    from ..metrics import gaussianity_scorer, make_tradeoff_refit, reconstruction_scorer
+
+    is_ae = hasattr(model, "regularizer")
+    if is_ae:
+        model.set_params(alpha=alphas[0])
+        if args.progress:
+            model.set_params(callbacks=[_EpochBar.make(name, model.max_epochs)])
+    start = time.perf_counter()
+    if is_ae and len(alphas) > 1:
+        search = GridSearchCV(
+            model,
+            {"alpha": alphas},
+            cv=3,
+            n_jobs=args.n_jobs,
+            scoring={
+                "gaussianity": gaussianity_scorer,
+                "reconstruction": reconstruction_scorer,
+            },
+            refit=make_tradeoff_refit(),
+        ).fit(X_train)
+        model = search.best_estimator_
+    else:
+        model = clone(model).fit(X_train)
+    return model, time.perf_counter() - start
