@@ -106,7 +106,7 @@ def standard_callbacks(est) -> list[tuple[str, object]]:
 def fused_adam(device: str) -> bool:
     """Whether to use torch's fused Adam kernel on ``device``.
 
-    One kernel per step instead of a loop over parameters: 1.4x the samples per
+    One kernel per step instead of a loop over parameters: 1.2x the samples per
     second of the default network at batch 128 on one CPU thread
     (``benchmarks/hardware.py``). torch has it on CUDA and, from 2.4, on CPU; other
     devices and older versions keep the for-loop Adam, which computes the same

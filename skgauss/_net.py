@@ -255,8 +255,7 @@ class _AutoencoderNet(_SeededNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         reconstruction, codes, mean, logvar = y_pred
-        if not isinstance(X, torch.Tensor):  # the loaders hand out tensors already
-            X = to_tensor(X, device=self.device)
+        X = to_tensor(X, device=self.device)  # the batch stays on the CPU until here
         recon = torch.mean((reconstruction - X) ** 2)
         penalty = self.penalty_(codes, mean, logvar, generator=self.prior_generator_)
         # read with the loss after the step, in one host sync (_read_step): a
