@@ -91,6 +91,13 @@ def _edit_params(path, edit):
     (lambda m: m["fitted"].update(n_features_in_=7, width=7), "weight"),
     (lambda m: m["fitted"].update(dtype="object"), "dtype"),
     (lambda m: m["params"].update(n_components=0), "n_components"),
+    (lambda m: m["params"].update(hidden_layer_sizes={"__tuple__": [10**9]}), "shape"),
+    (lambda m: m["params"].update(callbacks=[1]), "callbacks"),
+    (lambda m: m["params"].update(verbose="x"), "no valid model"),
+    (lambda m: m.update(params=[{}]), "JSON object"),
+    (lambda m: m["fitted"].update(seed=[1]), "seed"),
+    (lambda m: m["fitted"].update(n_features_in_=True), "n_features_in_"),
+    (lambda m: m["fitted"].update(history_=5), "history_"),
 ])
 def test_tampered_params(saved, edit, match):
     _edit_params(saved, edit)
@@ -138,21 +145,6 @@ def test_flow_roundtrip(tmp_path, X):
         np.testing.assert_array_equal(flow.score_samples(X), loaded.score_samples(X))
         np.testing.assert_array_equal(flow.sample(3, random_state=0),
                                       loaded.sample(3, random_state=0))
-
-
-@pytest.mark.parametrize("edit,match", [
-    (lambda m: m["params"].update(hidden_layer_sizes={"__tuple__": [10**9]}), "shape"),
-    (lambda m: m["params"].update(callbacks=[1]), "callbacks"),
-    (lambda m: m["params"].update(verbose="x"), "no valid model"),
-    (lambda m: m.update(params=[{}]), "JSON object"),
-    (lambda m: m["fitted"].update(seed=[1]), "seed"),
-    (lambda m: m["fitted"].update(n_features_in_=True), "n_features_in_"),
-    (lambda m: m["fitted"].update(history_=5), "history_"),
-])
-def test_tampered_params_give_value_errors(saved, edit, match):
-    _edit_params(saved, edit)
-    with pytest.raises(ValueError, match=match):
-        skgauss.load(saved)
 
 
 def test_tampered_discriminator_refused_before_allocation(tmp_path, X, monkeypatch):
