@@ -18,15 +18,26 @@ from skorch.callbacks import LRScheduler, PassthroughScoring
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._common import (
+    all_or_nothing,
+    check_fitted_keys,
     check_integer,
     check_network_params,
     check_real,
+    check_saved_params,
+    check_trained,
+    feature_names_array,
+    fitted_metadata,
     float32_tensor,
+    load_device,
+    load_tensors,
     loop_params,
+    module_tensors,
+    restore_fitted,
     run_batched,
     standard_normal_draws,
+    trained_params,
 )
-from ._net import _AutoencoderNet
+from ._net import _AutoencoderNet, _Penalty
 from ._regularizer_spec import _resolve_regularizer
 from .nn import ACTIVATIONS, AutoencoderModule
 
@@ -213,8 +224,14 @@ class GaussianAutoencoder(
         self.verbose = verbose
 
     # ------------------------------------------------------------------ checks
-    def _check_params(self) -> None:
+    def _check_params(self, n_features: int) -> None:
         check_integer(self, "n_components", 1)
+        if self.n_components > n_features:
+            raise ValueError(
+                f"n_components={self.n_components} exceeds the {n_features} features: "
+                "the codes would have more dimensions than the data; use "
+                f"n_components <= {n_features}"
+            )
         check_real(self, "alpha", 0.0)
         check_real(self, "weight_decay", 0.0)
         check_real(self, "input_noise", 0.0)
@@ -247,22 +264,24 @@ class GaussianAutoencoder(
         -------
         self : GaussianAutoencoder
         """
-        if self.warm_start and hasattr(self, "net_"):
-            X = validate_data(
-                self,
-                X,
-                dtype=[np.float64, np.float32],
-                reset=False,
-                ensure_min_samples=2,
+        with all_or_nothing(self):  # a failed fit keeps every fitted attribute
+            if self.warm_start and hasattr(self, "net_"):
+                X = validate_data(
+                    self,
+                    X,
+                    dtype=[np.float64, np.float32],
+                    reset=False,
+                    ensure_min_samples=2,
+                )
+                self._check_params(X.shape[1])
+                fresh = self._new_net(X, seed=self.net_.seed)
+                return self._train(float32_tensor(X, "X"), epochs=None, fresh=fresh,
+                                   warm=True)
+            X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+            self._check_params(X.shape[1])
+            return self._train(
+                float32_tensor(X, "X"), epochs=None, fresh=self._new_net(X)
             )
-            self._check_params()
-            fresh = self._new_net(X, seed=self.net_.seed)
-            return self._train(float32_tensor(X, "X"), epochs=None, fresh=fresh, warm=True)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        self._check_params()
-        return self._train(
-            float32_tensor(X, "X"), epochs=None, fresh=self._new_net(X)
-        )
 
     def partial_fit(self, X, y=None):
         """Train for one pass over ``X`` (one epoch), continuing any previous fit.
@@ -288,14 +307,17 @@ class GaussianAutoencoder(
         self : GaussianAutoencoder
         """
         first = not hasattr(self, "net_")
-        X = validate_data(
-            self, X, dtype=[np.float64, np.float32], reset=first, ensure_min_samples=2
-        )
-        self._check_params()
-        # later calls train a copy: a failure leaves the current model intact
-        fresh = self._new_net(X) if first else (
-            copy.deepcopy(self.net_), self.net_.seed, self._dtype)
-        return self._train(float32_tensor(X, "X"), epochs=1, fresh=fresh)
+        with all_or_nothing(self):
+            X = validate_data(
+                self, X, dtype=[np.float64, np.float32], reset=first, ensure_min_samples=2
+            )
+            if first:
+                self._check_params(X.shape[1])
+            # later calls train a copy: a failure leaves the current model intact
+            fresh = self._new_net(X) if first else (
+                copy.deepcopy(self.net_), self.net_.seed, self._dtype)
+            return self._train(float32_tensor(X, "X"), epochs=1, fresh=fresh,
+                               keep_params=not first)
 
     def _new_net(self, X: np.ndarray, seed: int | None = None) -> tuple:
         """A fresh, untrained network for data like ``X``, with its seed and dtype."""
@@ -308,7 +330,8 @@ class GaussianAutoencoder(
         )
         return self._build_net(X.shape[1], terms, seed), seed, X.dtype
 
-    def _train(self, X_t: torch.Tensor, epochs: int | None, fresh: tuple, warm: bool = False):
+    def _train(self, X_t: torch.Tensor, epochs: int | None, fresh: tuple, warm: bool = False,
+               keep_params: bool = False):
         """Train the network in ``fresh`` (all epochs when ``epochs`` is None),
         then publish the fitted state.
 
@@ -320,6 +343,7 @@ class GaussianAutoencoder(
         """
         net, seed, dtype = fresh
         previous = self.history_ if warm else []
+        params = self._fitted_params if keep_params else trained_params(self)
         # skorch initialises the weights inside fit: seed a forked RNG so the
         # init is reproducible and torch's global RNG is left untouched (the
         # CPU generator only: weights are initialised on the CPU)
@@ -335,10 +359,8 @@ class GaussianAutoencoder(
                 net.fit(X_t)
             else:
                 net.partial_fit(X_t, epochs=epochs)
-        self.net_ = net
-        self._dtype = dtype
+        check_trained(net, {"module.": net.module_, "penalty.": net.penalty_})
         keys = (
-            "epoch",
             "train_loss",
             "train_recon",
             "train_penalty",
@@ -347,9 +369,20 @@ class GaussianAutoencoder(
             "valid_penalty",
             "dur",
         )
-        self.history_ = previous + [
-            {k: float(row[k]) for k in keys if k in row} for row in net.history
+        # partial_fit's net keeps its own history: only its new rows are appended
+        rows = net.history if warm or epochs is None else net.history[-epochs:]
+        if keep_params:
+            previous = self.history_
+        history = previous + [
+            {"epoch": float(len(previous) + i + 1),
+             **{k: float(row[k]) for k in keys if k in row}}
+            for i, row in enumerate(rows)
         ]
+        # publish: everything above may fail and leave the previous model
+        self.net_ = net
+        self._dtype = dtype
+        self._fitted_params = params
+        self.history_ = history
         self.n_iter_ = len(self.history_)
         return self
 
@@ -400,6 +433,60 @@ class GaussianAutoencoder(
             input_noise=self.input_noise,
             **loop_params(self, seed, callbacks, extra),
         )
+
+    # -------------------------------------------------------------- fitted state
+    def _get_fitted_state(self) -> dict:
+        """What :func:`skgauss.save` writes: the hyperparameters the network was
+        trained with (``params``), JSON metadata (``fitted``), numpy ``arrays``
+        and torch ``tensors`` (prefix ``module.`` for the autoencoder,
+        ``penalty.`` for a stateful penalty). Extend all four together with
+        :meth:`_fitted_spec` and :meth:`_from_fitted_state`."""
+        check_is_fitted(self)
+        return {
+            "params": copy.deepcopy(self._fitted_params),
+            "fitted": fitted_metadata(self),
+            "arrays": feature_names_array(self),
+            "tensors": module_tensors(self._saved_modules(self.net_)),
+        }
+
+    @staticmethod
+    def _saved_modules(net) -> dict:
+        return {"module.": net.module_, "penalty.": net.penalty_}
+
+    @classmethod
+    def _fitted_spec(cls, params: dict, fitted: dict, declared: dict) -> dict:
+        """Shapes a saved state must have, from its params and metadata alone:
+        ``{"arrays": {name: (shape, dtype kind, required)}, "tensors": {name:
+        shape}}`` (``declared``: the tensor shapes the file's header claims,
+        unused here). The network is built on the ``meta`` device (no memory),
+        so a tampered file describing a huge network is refused before any
+        allocation. Raises ``ValueError``/``TypeError`` for invalid params."""
+        check_fitted_keys(fitted)
+        n_features = fitted["n_features_in_"]
+        est = check_saved_params(cls, params)
+        est._check_params(n_features)
+        with torch.device("meta"):
+            net = est._new_net(np.empty((0, n_features)), seed=fitted["seed"])[0]
+            module = net.module(**net.get_params_for("module"))
+            modules = {"module.": module, "penalty.": _Penalty(net.penalty_terms)}
+            tensors = {f"{prefix}{k}": tuple(v.shape) for prefix, m in modules.items()
+                       for k, v in m.state_dict().items()}
+        return {"arrays": {"feature_names_in_": ((n_features,), "U", False)},
+                "tensors": tensors}
+
+    @classmethod
+    def _from_fitted_state(cls, state: dict, device: str | None = None):
+        """A fitted estimator rebuilt from a state checked by :meth:`_fitted_spec`."""
+        params, fitted = state["params"], state["fitted"]
+        est = cls(**params)
+        est.set_params(device=load_device(est, device))
+        net = est._new_net(np.empty((0, fitted["n_features_in_"])), seed=fitted["seed"])[0]
+        with torch.random.fork_rng(devices=[]):  # leave the global RNG alone
+            net.initialize()
+        load_tensors(cls._saved_modules(net), state["tensors"])
+        restore_fitted(est, state, net)
+        est._fitted_params["device"] = est.device
+        return est
 
     # ---------------------------------------------------------------- transform
     def _module(self):

@@ -1,16 +1,21 @@
-"""Pieces both estimators share: hyperparameter checks, float32 conversion and
-the standard skorch callbacks (early stopping, progress bar)."""
+"""Pieces both estimators share: hyperparameter checks, float32 conversion, the
+standard skorch callbacks (early stopping, progress bar), the all-or-nothing fit
+and the fitted state that :mod:`skgauss.io` saves."""
 
 from __future__ import annotations
 
+import copy
+import math
 import numbers
+import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from skorch.callbacks import EarlyStopping, ProgressBar
 
-from ._net import _BatchLoader, _SeededSplit, _TensorDataset
+from ._net import NonFiniteLossError, _BatchLoader, _SeededSplit, _TensorDataset
 
 __all__: list[str] = []
 
@@ -144,3 +149,138 @@ def loop_params(est, seed: int, callbacks: list, extra: list = ()) -> dict:
         **({} if est.verbose > 0 else {"callbacks__print_log": None}),
         seed=seed,
     )
+
+
+# ------------------------------------------------------------------ fit and state
+@contextmanager
+def all_or_nothing(est):
+    """Run a fit so that, if it raises, ``est`` keeps every attribute it had.
+
+    Validation (``validate_data(reset=True)`` sets ``n_features_in_`` and
+    ``feature_names_in_``), training and publication all happen inside; on any
+    exception the instance's attributes are put back as they were, so a failed
+    ``fit`` never leaves a model half replaced. Trained networks are never
+    modified in place (a refit trains a new or copied net), so restoring the
+    references restores the model.
+    """
+    before = dict(vars(est))
+    try:
+        yield
+    except BaseException:
+        vars(est).clear()
+        vars(est).update(before)
+        raise
+
+
+def trained_params(est) -> dict:
+    """A copy of the hyperparameters a fit is about to train with."""
+    return copy.deepcopy(est.get_params(deep=False))
+
+
+def check_trained(net, modules: dict) -> None:
+    """Refuse to publish a network with non-finite weights or validation loss.
+
+    The training loss is checked at every step (:class:`NonFiniteLossError`);
+    the last optimizer step, a huge learning rate or a NaN gradient can still
+    leave non-finite weights behind a finite loss.
+    """
+    for prefix, module in modules.items():
+        for name, value in module.state_dict().items():
+            if value.is_floating_point() and not torch.isfinite(value).all():
+                raise NonFiniteLossError(
+                    f"training left non-finite values in {prefix}{name}; lower lr (or "
+                    "alpha), or standardise the input. The previous model is kept."
+                )
+    last = net.history[-1] if len(net.history) else {}
+    if "valid_loss" in last and not math.isfinite(last["valid_loss"]):
+        raise NonFiniteLossError(
+            f"the validation loss became {last['valid_loss']}; lower lr (or alpha), or "
+            "standardise the input. The previous model is kept."
+        )
+
+
+#: JSON metadata every estimator's fitted state holds (see skgauss.io)
+COMMON_FITTED = ("seed", "dtype", "n_features_in_", "n_iter_", "history_")
+
+
+def fitted_metadata(est) -> dict:
+    """The JSON part of the fitted state both estimators share."""
+    return {
+        "seed": int(est.net_.seed),
+        "dtype": np.dtype(est._dtype).name,
+        "n_features_in_": int(est.n_features_in_),
+        "n_iter_": int(est.n_iter_),
+        "history_": [dict(row) for row in est.history_],
+    }
+
+
+def feature_names_array(est) -> dict[str, np.ndarray]:
+    names = getattr(est, "feature_names_in_", None)
+    return {} if names is None else {"feature_names_in_": np.asarray(names, dtype=str)}
+
+
+def check_fitted_keys(fitted: dict, extra: tuple = ()) -> None:
+    """``fitted`` must hold exactly the common keys and ``extra`` (format 1 also
+    had ``width``, which is derived now)."""
+    expected = set(COMMON_FITTED) | set(extra)
+    keys = set(fitted) - {"width"}
+    if keys != expected:
+        raise ValueError(f"'fitted' must hold exactly the keys {sorted(expected)}, got "
+                         f"{sorted(fitted)}")
+
+
+def check_saved_params(cls, params: dict):
+    """An unfitted ``cls(**params)``, refusing unknown names and callbacks."""
+    valid = set(cls().get_params(deep=False))
+    if set(params) - valid:
+        raise ValueError(f"unknown parameters {sorted(set(params) - valid)} for {cls.__name__}")
+    if params.get("callbacks") not in (None, []):
+        raise ValueError("a saved model has no callbacks; got callbacks in params.json")
+    return cls(**params)
+
+
+def load_device(est, device):
+    """The device a loaded model goes to: ``device``, or the saved one (CPU with a
+    warning when it is CUDA and there is none)."""
+    if device is None:
+        device = est.device
+        if str(device).startswith("cuda") and not torch.cuda.is_available():
+            warnings.warn(
+                f"model saved with device={device!r}; no CUDA here, loading on 'cpu'",
+                UserWarning,
+                stacklevel=4,
+            )
+            device = "cpu"
+    return device
+
+
+def restore_fitted(est, state: dict, net) -> None:
+    """Set the fitted attributes both estimators share from a saved state."""
+    fitted, arrays = state["fitted"], state["arrays"]
+    names = arrays.get("feature_names_in_")
+    if names is not None:
+        names = names.astype(object)
+        if len(set(names)) != len(names) or not all(isinstance(n, str) and n for n in names):
+            raise ValueError("feature_names_in_ must be distinct non-empty strings")
+        est.feature_names_in_ = names
+    est.net_ = net
+    est.n_features_in_ = int(fitted["n_features_in_"])
+    est._dtype = np.dtype(fitted["dtype"])
+    est.n_iter_ = int(fitted["n_iter_"])
+    est.history_ = [dict(row) for row in fitted["history_"]]
+    est._fitted_params = copy.deepcopy(state["params"])
+
+
+def load_tensors(modules: dict, tensors: dict) -> None:
+    """Load ``{prefix + key: tensor}`` into ``{prefix: module}`` (strict)."""
+    for prefix, module in modules.items():
+        module.load_state_dict(
+            {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)},
+            strict=True,
+        )
+
+
+def module_tensors(modules: dict) -> dict[str, torch.Tensor]:
+    """``{prefix + key: tensor}`` of ``{prefix: module}``, detached, on the CPU."""
+    return {f"{prefix}{k}": v.detach().cpu().contiguous()
+            for prefix, m in modules.items() for k, v in m.state_dict().items()}

@@ -23,12 +23,23 @@ from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._common import (
+    all_or_nothing,
+    check_fitted_keys,
     check_integer,
     check_network_params,
+    check_saved_params,
+    check_trained,
+    feature_names_array,
+    fitted_metadata,
     float32_tensor,
+    load_device,
+    load_tensors,
     loop_params,
+    module_tensors,
+    restore_fitted,
     run_batched,
     standard_normal_draws,
+    trained_params,
 )
 from ._net import _SeededNet
 
@@ -290,8 +301,13 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self : GaussianFlow
         """
         _import_zuko()
+        with all_or_nothing(self):  # a failed fit keeps every fitted attribute
+            return self._fit(X)
+
+    def _fit(self, X) -> GaussianFlow:
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         self._check_params(X.shape[1])
+        params = trained_params(self)
         float32_tensor(X, "X")  # same refusal as GaussianAutoencoder
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -311,17 +327,97 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             net.fit(U.to(net.device))
+        check_trained(net, {"module.": net.module_})
         # assign fitted state only now: a failed fit leaves a previous fit intact
         self.net_, self.mean_, self.scale_ = net, mean, scale
         self.components_ = components
         self.n_components_ = Y.shape[1]
         self._dtype = X.dtype
+        self._fitted_params = params
         self.n_iter_ = len(net.history)
         keys = ("epoch", "train_loss", "valid_loss", "dur")
         self.history_ = [
             {k: float(row[k]) for k in keys if k in row} for row in net.history
         ]
         return self
+
+    # -------------------------------------------------------------- fitted state
+    def _get_fitted_state(self) -> dict:
+        """What :func:`skgauss.save` writes (see ``GaussianAutoencoder``): the
+        trained hyperparameters, JSON metadata, the standardisation arrays and
+        the flow's tensors (prefix ``module.``)."""
+        check_is_fitted(self)
+        arrays = {"mean_": self.mean_, "scale_": self.scale_, **feature_names_array(self)}
+        if self.components_ is not None:
+            arrays["components_"] = self.components_
+        return {
+            "params": dict(self._fitted_params),
+            "fitted": {**fitted_metadata(self), "n_components_": int(self.n_components_)},
+            "arrays": arrays,
+            "tensors": module_tensors({"module.": self.net_.module_}),
+        }
+
+    @classmethod
+    def _fitted_spec(cls, params: dict, fitted: dict, declared: dict) -> dict:
+        r"""Shapes a saved state must have (see ``GaussianAutoencoder``).
+
+        zuko's flows cannot be built on the ``meta`` device, so the flow is only
+        built (on the CPU) once the parameters are known to describe no more
+        weights than the file declares: its conditioners hold at least
+        :math:`T\,(w h_1 + \sum_i h_i h_{i+1} + h_k w)` weights for ``T``
+        transforms of width ``w >= 2`` and hidden widths ``h``.
+        """
+        _import_zuko()
+        n_features = fitted["n_features_in_"]
+        width = fitted.get("n_components_", fitted.get("width"))
+        check_fitted_keys({**fitted, "n_components_": width}, ("n_components_",))
+        est = check_saved_params(cls, params)
+        est._check_params(n_features)
+        if width != (est.n_components or n_features):
+            raise ValueError(f"n_components_={width!r} disagrees with n_features_in_="
+                             f"{n_features} and n_components={est.n_components!r}")
+        h = [int(v) for v in est.hidden_layer_sizes]
+        least = 0 if width < 2 or not h else est.n_transforms * (
+            width * h[0] + sum(a * b for a, b in zip(h, h[1:], strict=False)) + h[-1] * width)
+        held = sum(int(np.prod(shape)) for shape in declared.values())
+        if least > held:
+            raise ValueError(f"the parameters describe a flow of at least {least} weights, "
+                             f"the weights file holds {held}")
+        with torch.random.fork_rng(devices=[]):  # leave the global RNG alone
+            module = _FlowModule(est.flow, width, est.n_transforms, est.hidden_layer_sizes)
+        tensors = {f"module.{k}": tuple(v.shape) for k, v in module.state_dict().items()}
+        arrays = {
+            "mean_": ((n_features,), "f", True),
+            "scale_": ((width,), "f", True),
+            "components_": ((width, n_features), "f", est.n_components is not None),
+            "feature_names_in_": ((n_features,), "U", False),
+        }
+        return {"arrays": arrays, "tensors": tensors}
+
+    @classmethod
+    def _from_fitted_state(cls, state: dict, device: str | None = None):
+        """A fitted estimator rebuilt from a state checked by :meth:`_fitted_spec`."""
+        params, fitted, arrays = state["params"], state["fitted"], state["arrays"]
+        for key in ("mean_", "scale_", "components_"):
+            if key in arrays and not np.isfinite(arrays[key]).all():
+                raise ValueError(f"{key} must hold finite values")
+        if not (arrays["scale_"] > 0).all():
+            raise ValueError("scale_ must be positive")
+        est = cls(**params)
+        est.set_params(device=load_device(est, device))
+        width = int(fitted.get("n_components_", fitted.get("width")))
+        net = est._build_net(width, fitted["seed"])
+        with torch.random.fork_rng(devices=[]):  # leave the global RNG alone
+            net.initialize()
+        load_tensors({"module.": net.module_}, state["tensors"])
+        restore_fitted(est, state, net)
+        est._fitted_params["device"] = est.device
+        est.mean_ = arrays["mean_"].astype(np.float64)
+        est.scale_ = arrays["scale_"].astype(np.float64)
+        components = arrays.get("components_")
+        est.components_ = None if components is None else components.astype(np.float64)
+        est.n_components_ = width
+        return est
 
     def _build_net(self, n_features: int, seed: int) -> _FlowNet:
         # a decaying rate settles the density: with a constant one the last
