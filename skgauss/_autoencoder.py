@@ -37,6 +37,7 @@ from ._common import (
     standard_normal_draws,
     trained_params,
 )
+from ._distributed import _DistributedAutoencoderNet, agree, ensure_process_group
 from ._net import _AutoencoderNet, _Penalty
 from ._regularizer_spec import _resolve_regularizer
 from .nn import ACTIVATIONS, AutoencoderModule
@@ -125,6 +126,17 @@ class GaussianAutoencoder(
     device : str, default="cpu"
         Torch device used for training and for later transforms; a model trained
         on ``"cuda"`` transforms on CPU after ``set_params(device="cpu")``.
+    distributed : bool, default=False
+        Data-parallel training on ``torch.distributed`` (gloo on CPU, NCCL on
+        GPU): every process of a ``torchrun`` launch calls ``fit`` on the same
+        ``X``; each computes its share of every global mini-batch of
+        ``batch_size`` rows, the penalty is evaluated on the all-gathered codes of
+        the whole batch and the gradients are summed, so the model equals the
+        single-process one up to floating-point reduction order (see
+        ``examples/data_parallel.py``). The process group is initialised from
+        the launcher's environment when it is not already. The fitted estimator
+        is an ordinary one: ``transform``, ``sample`` and ``skgauss.save`` need
+        no process group.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, the validation split and every
         random draw of the penalty, without touching torch's global RNG. The same
@@ -199,6 +211,7 @@ class GaussianAutoencoder(
         callbacks: list | None = None,
         warm_start: bool = False,
         device: str = "cpu",
+        distributed: bool = False,
         random_state=None,
         verbose: int = 0,
     ) -> None:
@@ -220,6 +233,7 @@ class GaussianAutoencoder(
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.distributed = distributed
         self.random_state = random_state
         self.verbose = verbose
 
@@ -244,6 +258,8 @@ class GaussianAutoencoder(
             raise ValueError(
                 f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"
             )
+        if not isinstance(self.distributed, bool):
+            raise TypeError(f"distributed must be True or False, got {self.distributed!r}")
         if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
             raise TypeError(
                 f"callbacks must be a list of skorch callbacks, got {self.callbacks!r}"
@@ -274,14 +290,13 @@ class GaussianAutoencoder(
                     ensure_min_samples=2,
                 )
                 self._check_params(X.shape[1])
-                fresh = self._new_net(X, seed=self.net_.seed)
+                fresh = self._new_net(X, seed=self._agreed_seed(X, self.net_.seed))
                 return self._train(float32_tensor(X, "X"), epochs=None, fresh=fresh,
                                    warm=True)
             X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
             self._check_params(X.shape[1])
-            return self._train(
-                float32_tensor(X, "X"), epochs=None, fresh=self._new_net(X)
-            )
+            return self._train(float32_tensor(X, "X"), epochs=None,
+                               fresh=self._new_net(X, self._agreed_seed(X)))
 
     def partial_fit(self, X, y=None):
         """Train for one pass over ``X`` (one epoch), continuing any previous fit.
@@ -314,17 +329,27 @@ class GaussianAutoencoder(
             if first:
                 self._check_params(X.shape[1])
             # later calls train a copy: a failure leaves the current model intact
-            fresh = self._new_net(X) if first else (
+            fresh = self._new_net(X, self._agreed_seed(X)) if first else (
                 copy.deepcopy(self.net_), self.net_.seed, self._dtype)
             return self._train(float32_tensor(X, "X"), epochs=1, fresh=fresh,
                                keep_params=not first)
 
-    def _new_net(self, X: np.ndarray, seed: int | None = None) -> tuple:
-        """A fresh, untrained network for data like ``X``, with its seed and dtype."""
+    def _agreed_seed(self, X: np.ndarray, seed: int | None = None) -> int:
+        """The fit's seed (drawn from ``random_state`` unless given); with
+        ``distributed``, rank 0's, after checking every process has the same X."""
         if seed is None:
             seed = int(
                 check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             )
+        if self.distributed:
+            ensure_process_group(self.device)
+            seed = agree(seed, float32_tensor(X, "X"), self.device)
+        return seed
+
+    def _new_net(self, X: np.ndarray, seed: int | None = None) -> tuple:
+        """A fresh, untrained network for data like ``X``, with its seed and dtype."""
+        if seed is None:
+            seed = self._agreed_seed(X)
         terms = _resolve_regularizer(
             self.regularizer, self.regularizer_params, self.n_components, seed
         )
@@ -417,7 +442,8 @@ class GaussianAutoencoder(
                 CosineAnnealingLR, T_max=self.max_epochs, last_epoch=-1)))
         # the user's callbacks come last, copied: skorch callbacks keep state
         extra = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
-        return _AutoencoderNet(
+        net_class = _DistributedAutoencoderNet if self.distributed else _AutoencoderNet
+        return net_class(
             AutoencoderModule,
             module__n_features=n_features,
             module__n_components=self.n_components,
