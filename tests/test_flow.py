@@ -14,16 +14,6 @@ from sklearn.datasets import make_moons
 from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
-from sklearn.utils.estimator_checks import (
-    check_dataframe_column_names_consistency,
-    check_global_output_transform_pandas,
-    check_set_output_transform,
-    check_set_output_transform_pandas,
-    check_set_output_transform_polars,
-    check_transformer_get_feature_names_out,
-    check_transformer_get_feature_names_out_pandas,
-    parametrize_with_checks,
-)
 
 pytest.importorskip("zuko")
 
@@ -66,29 +56,9 @@ def moons(n, random_state=0):
     return StandardScaler().fit_transform(X)
 
 
-# ----------------------------------------------------------- sklearn contract
-@parametrize_with_checks([tiny(), tiny(flow="realnvp", n_components=1, validation_fraction=0.0)])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+# sklearn's estimator checks for GaussianFlow run in test_common.py, with the autoencoder's
 
 
-EXTRA_CHECKS = [
-    check_set_output_transform,
-    check_set_output_transform_pandas,
-    check_set_output_transform_polars,
-    check_global_output_transform_pandas,
-    check_transformer_get_feature_names_out,
-    check_transformer_get_feature_names_out_pandas,
-    check_dataframe_column_names_consistency,
-]
-
-
-@pytest.mark.parametrize("check", EXTRA_CHECKS, ids=lambda c: c.__name__)
-def test_extra_checks(check):
-    check("GaussianFlow", tiny())
-
-
-# --------------------------------------------------------------- bijection
 @pytest.mark.parametrize("flow", sorted(FLOWS))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_exact_inverse(blob, flow, dtype):
