@@ -67,7 +67,7 @@ def _fit_rate(X, epochs: int, device: str, fused: bool = True, **params) -> floa
              else mock.patch.object(_common, "fused_adam", lambda device: False))
     with patch:
         est = GaussianAutoencoder(8, validation_fraction=0.0, random_state=0, device=device,
-                                  **params)
+                                  n_threads=torch.get_num_threads(), **params)
         est.set_params(max_epochs=1).fit(X)  # warm-up
         est.set_params(max_epochs=epochs)
         seconds = _timed(lambda: est.fit(X))
@@ -78,6 +78,7 @@ def _compiled(X, epochs: int, device: str) -> tuple[float, float]:
     """skorch's ``compile=True`` (torch.compile of the module): seconds of the first
     epoch (compilation included) and samples per second after it."""
     est = GaussianAutoencoder(8, max_epochs=1, validation_fraction=0.0, random_state=0,
+                              n_threads=torch.get_num_threads(),
                               device=device).fit(X)
     net = est.net_
     net.set_params(compile=True, max_epochs=1)

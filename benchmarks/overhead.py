@@ -76,7 +76,8 @@ def hand_loop(X, regularizer, epochs, batch_size, seed, device) -> None:
 
 def ours(X, regularizer, epochs, batch_size, seed, device) -> None:
     GaussianAutoencoder(D, regularizer=regularizer, max_epochs=epochs, batch_size=batch_size,
-                        validation_fraction=0.0, device=device, random_state=seed).fit(X)
+                        validation_fraction=0.0, device=device, random_state=seed,
+                        n_threads=torch.get_num_threads()).fit(X)  # as the hand loop
 
 
 def _pythae_model(X, seed):

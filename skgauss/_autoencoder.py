@@ -40,6 +40,7 @@ from ._common import (
 from ._distributed import _DistributedAutoencoderNet, agree, ensure_process_group
 from ._net import _AutoencoderNet, _Penalty
 from ._regularizer_spec import _resolve_regularizer
+from ._threads import check_n_threads, fit_threads, inference_threads, limit_threads
 from .nn import ACTIVATIONS, AutoencoderModule
 
 __all__ = ["GaussianAutoencoder"]
@@ -137,6 +138,17 @@ class GaussianAutoencoder(
         the launcher's environment when it is not already. The fitted estimator
         is an ordinary one: ``transform``, ``sample`` and ``skgauss.save`` need
         no process group.
+    n_threads : int or None, default=None
+        CPU threads of torch and of the BLAS libraries (``threadpoolctl``) during
+        ``fit``, ``partial_fit`` and every transform; the caller's settings are
+        restored afterwards, even on error. ``None`` chooses by the work of one
+        network call: one thread per 2**26 multiply-adds (weights times batch
+        rows, times 3 for a training step), at most the usable cores, at most the
+        cores other processes leave free (measured from ``/proc/stat`` on
+        Linux), one thread on a non-CPU device. The default network stays on one
+        thread (small products gain nothing from more and lose much when cores
+        are shared); a (1024, 1024) network at batch 1024 takes every free core.
+        An integer is used as given; ``-1`` means every usable core.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, the validation split and every
         random draw of the penalty, without touching torch's global RNG. The same
@@ -212,6 +224,7 @@ class GaussianAutoencoder(
         warm_start: bool = False,
         device: str = "cpu",
         distributed: bool = False,
+        n_threads: int | None = None,
         random_state=None,
         verbose: int = 0,
     ) -> None:
@@ -234,6 +247,7 @@ class GaussianAutoencoder(
         self.warm_start = warm_start
         self.device = device
         self.distributed = distributed
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -250,6 +264,7 @@ class GaussianAutoencoder(
         check_real(self, "weight_decay", 0.0)
         check_real(self, "input_noise", 0.0)
         check_network_params(self)
+        check_n_threads(self)
         if self.lr_schedule not in ("constant", "cosine"):
             raise ValueError(
                 f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}"
@@ -376,14 +391,12 @@ class GaussianAutoencoder(
             torch.random.default_generator.manual_seed(
                 seed + len(net.history or []) + len(previous))
             X_t = X_t.to(net.device)
-            if warm:
+            if not net.initialized_:  # as skorch's fit and partial_fit would
                 net.initialize()
+            if warm:
                 self._copy_weights(self.net_, net)
-                net.partial_fit(X_t, epochs=self.max_epochs)
-            elif epochs is None:
-                net.fit(X_t)
-            else:
-                net.partial_fit(X_t, epochs=epochs)
+            with limit_threads(fit_threads(self, net, len(X_t))):
+                net.partial_fit(X_t, epochs=self.max_epochs if warm else epochs)
         check_trained(net, {"module.": net.module_, "penalty.": net.penalty_})
         keys = (
             "train_loss",
@@ -522,7 +535,8 @@ class GaussianAutoencoder(
 
     def _apply(self, X: np.ndarray, fn, what: str) -> np.ndarray:
         """Run ``fn`` (encode or decode) batch-wise; output in ``X``'s dtype."""
-        return run_batched(fn, X, what, self.device).astype(X.dtype, copy=False)
+        threads = inference_threads(self, self.net_.module_, len(X))
+        return run_batched(fn, X, what, self.device, threads).astype(X.dtype, copy=False)
 
     def transform(self, X):
         """Codes of ``X`` (for a VAE, the encoder's mean).

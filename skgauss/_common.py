@@ -16,6 +16,7 @@ from sklearn.utils import check_random_state
 from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._net import NonFiniteLossError, _BatchLoader, _SeededSplit, _TensorDataset
+from ._threads import limit_threads
 
 __all__: list[str] = []
 
@@ -73,11 +74,12 @@ def float32_tensor(A: np.ndarray, what: str) -> torch.Tensor:
     return torch.from_numpy(A32)
 
 
-def run_batched(fn, A: np.ndarray, what: str, device) -> np.ndarray:
+def run_batched(fn, A: np.ndarray, what: str, device, threads: int) -> np.ndarray:
     """Apply the torch function ``fn`` to the rows of ``A`` in float32 batches of
-    4096, without gradients; return a numpy array, never non-finite values."""
+    4096, without gradients, on ``threads`` CPU threads (see
+    :mod:`skgauss._threads`); return a numpy array, never non-finite values."""
     A_t = float32_tensor(A, what)
-    with torch.no_grad():
+    with torch.no_grad(), limit_threads(threads):
         out = torch.cat([fn(A_t[s:s + 4096].to(device)).cpu()
                          for s in range(0, len(A_t), 4096)]).numpy()
     if not np.isfinite(out).all():

@@ -42,6 +42,7 @@ from ._common import (
     trained_params,
 )
 from ._net import _SeededNet
+from ._threads import check_n_threads, fit_threads, inference_threads, limit_threads
 
 __all__ = ["GaussianFlow"]
 
@@ -177,6 +178,17 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Epochs without improvement before early stopping.
     device : str, default="cpu"
         Torch device used for training and later transforms.
+    n_threads : int or None, default=None
+        CPU threads of torch and of the BLAS libraries (``threadpoolctl``) during
+        ``fit``, ``partial_fit`` and every transform; the caller's settings are
+        restored afterwards, even on error. ``None`` chooses by the work of one
+        network call: one thread per 2**26 multiply-adds (weights times batch
+        rows, times 3 for a training step), at most the usable cores, at most the
+        cores other processes leave free (measured from ``/proc/stat`` on
+        Linux), one thread on a non-CPU device. The default network stays on one
+        thread (small products gain nothing from more and lose much when cores
+        are shared); a (1024, 1024) network at batch 1024 takes every free core.
+        An integer is used as given; ``-1`` means every usable core.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and the validation split without
         touching torch's global RNG. The same integer gives bit-identical codes
@@ -259,6 +271,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         early_stopping: bool = False,
         patience: int = 10,
         device: str = "cpu",
+        n_threads: int | None = None,
         random_state=None,
         verbose: int = 0,
     ) -> None:
@@ -273,6 +286,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.early_stopping = early_stopping
         self.patience = patience
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -282,6 +296,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             check_integer(self, "n_components", 1, n_features)
         check_integer(self, "n_transforms", 1)
         check_network_params(self)
+        check_n_threads(self)
         if not isinstance(self.flow, str) or self.flow not in FLOWS:
             raise ValueError(f"flow must be one of {sorted(FLOWS)}, got {self.flow!r}")
 
@@ -326,7 +341,9 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         # init is reproducible and torch's global RNG is left untouched
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            net.fit(U.to(net.device))
+            net.initialize()  # as skorch's fit would, to size the thread count
+            with limit_threads(fit_threads(self, net, len(U))):
+                net.partial_fit(U.to(net.device))
         check_trained(net, {"module.": net.module_})
         # assign fitted state only now: a failed fit leaves a previous fit intact
         self.net_, self.mean_, self.scale_ = net, mean, scale
@@ -447,7 +464,9 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """Apply the module's ``method`` batch-wise in float32; return float64."""
         module = self.net_.module_.to(self.device)
         module.eval()
-        return run_batched(getattr(module, method), U, what, self.device).astype(np.float64)
+        threads = inference_threads(self, module, len(U))
+        return run_batched(getattr(module, method), U, what, self.device,
+                           threads).astype(np.float64)
 
     def _check_X(self, X) -> np.ndarray:
         check_is_fitted(self)
