@@ -31,6 +31,11 @@ class NonFiniteLossError(FloatingPointError):
     """Raised when the training loss becomes NaN or infinite."""
 
 
+# raised to users: shown as skgauss.NonFiniteLossError in tracebacks (set here, where
+# the class is defined: skgauss/__init__ imports it lazily)
+NonFiniteLossError.__module__ = "skgauss"
+
+
 class _TensorDataset(Dataset):
     """Rows of one tensor; ``__getitems__`` returns a whole batch at once."""
 

@@ -22,9 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
+
+from .. import __version__
 
 # ``name as name`` re-exports: names outside ``__all__`` that the tests and the benchmarks
 # use as ``skgauss.cli.<name>``. ``compare`` looks ``_fit`` up in this module's namespace
@@ -41,6 +40,11 @@ __all__ = ["main", "compare", "DATASETS"]
 
 def compare(args) -> list[dict]:
     """Run the comparison described by parsed ``args``; return the table rows."""
+    # scikit-learn and torch load here, not at import: `skgauss --help` stays fast
+    from sklearn.decomposition import PCA
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
     alphas = _alphas(args.alpha)
     X, data_name, image_shape, notes = load_data(args)
     if not 0 < args.test_size < 1:
@@ -130,6 +134,7 @@ def compare(args) -> list[dict]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="skgauss", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser(
         "compare",
@@ -166,9 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bars"
     )
-    p.add_argument("--threads", type=int, default=1,
-                   help="torch intra-op threads (default 1: the small networks gain "
-                        "nothing from more, and lose a lot when cores are shared)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="CPU threads of every network (the estimators' n_threads; default: "
+                        "their policy, one thread for networks this small)")
     p.add_argument("--no-flow", dest="flow", action="store_false",
                    help="leave out GaussianFlow (included when zuko is installed)")
     return parser
@@ -180,11 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.max_epochs is not None and args.max_epochs < 1:
         parser.exit(2, "skgauss compare: error: --max-epochs must be >= 1\n")
-    if args.threads < 1:
+    if args.threads is not None and args.threads < 1:
         parser.exit(2, "skgauss compare: error: --threads must be >= 1\n")
-    import torch
-
-    torch.set_num_threads(args.threads)
     try:
         compare(args)
     except InputError as exc:

@@ -10,12 +10,6 @@ import sys
 import threading
 import time
 
-from sklearn.base import clone
-from sklearn.decomposition import PCA
-from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import QuantileTransformer
-
 from ._data import InputError
 
 __all__ = ["build_models"]
@@ -35,6 +29,10 @@ def _alphas(text: str) -> list[float]:
 
 def build_models(args, n_features: int, n_train: int) -> dict[str, object]:
     """Every requested regularizer as a GaussianAutoencoder, plus baselines."""
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import QuantileTransformer
+
     from .. import REGULARIZERS, GaussianAutoencoder
 
     names = (
@@ -66,6 +64,7 @@ def build_models(args, n_features: int, n_train: int) -> dict[str, object]:
         "n_components": args.n_components,
         "random_state": args.seed,
         "device": args.device,
+        "n_threads": args.threads,
     }
     if args.max_epochs is not None:
         params["max_epochs"] = args.max_epochs
@@ -137,6 +136,9 @@ class _StopOnInterrupt:
 def _fit(name, model, X_train, alphas, args):
     """Fit one model (a grid over alpha when several are given); return it and
     the seconds it took."""
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
     from ..metrics import gaussianity_scorer, make_tradeoff_refit, reconstruction_scorer
 
     is_ae = hasattr(model, "regularizer")
