@@ -40,6 +40,7 @@ from ._common import (
 from ._distributed import _DistributedAutoencoderNet, agree, ensure_process_group
 from ._net import _AutoencoderNet, _Penalty
 from ._regularizer_spec import _resolve_regularizer
+from ._tabular import _frame_kind, _TableCodec, column_kinds
 from ._threads import check_n_threads, fit_threads, inference_threads, limit_threads
 from .nn import ACTIVATIONS, AutoencoderModule
 
@@ -71,6 +72,39 @@ class GaussianAutoencoder(
     ----------
     n_components : int, default=2
         Dimension ``d`` of the codes.
+    categorical_features : None, "from_dtype", list of str or int, or bool mask, \
+default=None
+        Mixed-type tables, as scikit-learn's ``HistGradientBoostingClassifier``.
+        None: ``X`` is a numeric matrix used as it is (no scaling). Otherwise ``X``
+        may be a pandas or polars DataFrame with numeric, integer, boolean,
+        ``category`` and string/object columns, encoded inside the estimator:
+        ``"from_dtype"`` makes ``category``, text and bool columns categorical;
+        a list of names (or indices) or a boolean mask names them (bool columns
+        are always categorical). Categorical columns become one-hot blocks over
+        the training categories (a missing value is a category of its own),
+        reconstructed by a softmax / cross-entropy head; numeric columns are
+        standardised (``scale_numeric``) and reconstructed with the squared
+        error. The training loss is the mean over rows of the per-column terms
+        divided by the number of columns (each column weighs the same; see
+        ``skgauss._net.table_reconstruction``). ``inverse_transform`` and
+        ``sample`` then return rows of the training table: the same columns in
+        order, with their dtypes (categories by arg-max, or drawn from the
+        softmax in ``sample``; integer columns rounded; numeric columns clipped
+        to the training range with ``clip``; booleans as booleans). Missing or
+        infinite values in a numeric column raise a ``ValueError`` naming it.
+    scale_numeric : bool, default=True
+        With ``categorical_features``: standardise numeric columns with the
+        training mean and standard deviation (undone when decoding), so a raw
+        unscaled table gives sensible codes.
+    clip : bool, default=True
+        With ``categorical_features``: clip decoded numeric columns to their
+        training range.
+    handle_unknown : {"error", "ignore"}, default="error"
+        With ``categorical_features``: a category not seen at fit (or a missing
+        value in a column that had none) raises a ``ValueError`` naming the
+        column and values, or with ``"ignore"`` is encoded as an all-zero block
+        (useful in cross-validation where a rare category may appear in one
+        fold only).
     regularizer : str, dict or callable, default="sliced_wasserstein"
         The penalty :math:`R`: a name from :data:`skgauss.REGULARIZERS`, a dict
         ``{name: weight}`` (their weighted sum), or a callable
@@ -160,6 +194,12 @@ class GaussianAutoencoder(
     ----------
     net_ : skorch.NeuralNet
         The trained network (its ``module_`` holds the torch encoder/decoder).
+    is_categorical_ : ndarray of shape (n_features_in_,) or None
+        Which columns were encoded as categories (None when
+        ``categorical_features=None``).
+    categories_ : list of list or None
+        The training categories of each categorical column, in ``X``'s column
+        order (None when ``categorical_features=None``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -200,12 +240,26 @@ class GaussianAutoencoder(
     (1797, 4)
     >>> ae.sample(3, random_state=0).shape
     (3, 64)
+
+    A raw table with a text column:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"height": [150.0, 160, 170, 180] * 25,
+    ...                    "size": ["S", "M", "L", "XL"] * 25})
+    >>> ae = GaussianAutoencoder(categorical_features="from_dtype", max_epochs=2,
+    ...                          random_state=0).fit(df)
+    >>> ae.sample(2, random_state=0).dtypes.tolist()
+    [dtype('float64'), dtype('O')]
     """
 
     def __init__(
         self,
         n_components: int = 2,
         *,
+        categorical_features=None,
+        scale_numeric: bool = True,
+        clip: bool = True,
+        handle_unknown: str = "error",
         regularizer="sliced_wasserstein",
         regularizer_params: dict | None = None,
         alpha: float = 1.0,
@@ -229,6 +283,10 @@ class GaussianAutoencoder(
         verbose: int = 0,
     ) -> None:
         self.n_components = n_components
+        self.categorical_features = categorical_features
+        self.scale_numeric = scale_numeric
+        self.clip = clip
+        self.handle_unknown = handle_unknown
         self.regularizer = regularizer
         self.regularizer_params = regularizer_params
         self.alpha = alpha
@@ -269,6 +327,13 @@ class GaussianAutoencoder(
             raise ValueError(
                 f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}"
             )
+        if self.handle_unknown not in ("error", "ignore"):
+            raise ValueError(
+                f"handle_unknown must be 'error' or 'ignore', got {self.handle_unknown!r}"
+            )
+        for name in ("scale_numeric", "clip"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
         if self.activation not in ACTIVATIONS:
             raise ValueError(
                 f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"
@@ -297,21 +362,44 @@ class GaussianAutoencoder(
         """
         with all_or_nothing(self):  # a failed fit keeps every fitted attribute
             if self.warm_start and hasattr(self, "net_"):
-                X = validate_data(
-                    self,
-                    X,
-                    dtype=[np.float64, np.float32],
-                    reset=False,
-                    ensure_min_samples=2,
-                )
+                X, table = self._input(X, reset=False, min_samples=2)
                 self._check_params(X.shape[1])
-                fresh = self._new_net(X, seed=self._agreed_seed(X, self.net_.seed))
+                fresh = self._new_net(X, seed=self._agreed_seed(X, self.net_.seed),
+                                      table=table)
                 return self._train(float32_tensor(X, "X"), epochs=None, fresh=fresh,
                                    warm=True)
-            X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+            X, table = self._input(X, reset=True, min_samples=2)
             self._check_params(X.shape[1])
             return self._train(float32_tensor(X, "X"), epochs=None,
-                               fresh=self._new_net(X, self._agreed_seed(X)))
+                               fresh=self._new_net(X, self._agreed_seed(X), table=table))
+
+    def _input(self, X, reset: bool, min_samples: int = 1) -> tuple:
+        """``(matrix the network sees, table codec or None)`` for ``X``.
+
+        With ``categorical_features``, ``reset`` fits a new codec (published by
+        ``_train`` only once training succeeds); otherwise the fitted one encodes.
+        """
+        if self.categorical_features is None:
+            if _frame_kind(X) != "array":
+                column_kinds(X, [])  # text columns: an error naming categorical_features
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset,
+                              ensure_min_samples=min_samples)
+            return X, None
+        validate_data(self, X, skip_check_array=True, reset=reset)
+        table = (_TableCodec.fit(X, self.categorical_features,
+                                 scale_numeric=self.scale_numeric, clip=self.clip,
+                                 handle_unknown=self.handle_unknown)
+                 if reset else self._table)
+        if not reset and not hasattr(self, "_table"):
+            raise ValueError("this model was fitted without categorical_features; set it "
+                             "before the first fit")
+        E = table.encode(X)
+        dtype = X.dtype if _frame_kind(X) == "array" and np.asarray(X).dtype == np.float32 \
+            else np.float64
+        if E.shape[0] < min_samples:
+            raise ValueError(f"Found array with {E.shape[0]} sample(s) while a minimum of "
+                             f"{min_samples} is required.")
+        return E.astype(dtype, copy=False), table
 
     def partial_fit(self, X, y=None):
         """Train for one pass over ``X`` (one epoch), continuing any previous fit.
@@ -338,14 +426,12 @@ class GaussianAutoencoder(
         """
         first = not hasattr(self, "net_")
         with all_or_nothing(self):
-            X = validate_data(
-                self, X, dtype=[np.float64, np.float32], reset=first, ensure_min_samples=2
-            )
+            X, table = self._input(X, reset=first, min_samples=2)
             if first:
                 self._check_params(X.shape[1])
             # later calls train a copy: a failure leaves the current model intact
-            fresh = self._new_net(X, self._agreed_seed(X)) if first else (
-                copy.deepcopy(self.net_), self.net_.seed, self._dtype)
+            fresh = self._new_net(X, self._agreed_seed(X), table=table) if first else (
+                copy.deepcopy(self.net_), self.net_.seed, self._dtype, table)
             return self._train(float32_tensor(X, "X"), epochs=1, fresh=fresh,
                                keep_params=not first)
 
@@ -361,14 +447,15 @@ class GaussianAutoencoder(
             seed = agree(seed, float32_tensor(X, "X"), self.device)
         return seed
 
-    def _new_net(self, X: np.ndarray, seed: int | None = None) -> tuple:
-        """A fresh, untrained network for data like ``X``, with its seed and dtype."""
+    def _new_net(self, X: np.ndarray, seed: int | None = None, table=None) -> tuple:
+        """A fresh, untrained network for (encoded) data like ``X``, with its seed,
+        dtype and the table codec ``table`` (None for a numeric matrix)."""
         if seed is None:
             seed = self._agreed_seed(X)
         terms = _resolve_regularizer(
             self.regularizer, self.regularizer_params, self.n_components, seed
         )
-        return self._build_net(X.shape[1], terms, seed), seed, X.dtype
+        return self._build_net(X.shape[1], terms, seed, table), seed, X.dtype, table
 
     def _train(self, X_t: torch.Tensor, epochs: int | None, fresh: tuple, warm: bool = False,
                keep_params: bool = False):
@@ -381,7 +468,7 @@ class GaussianAutoencoder(
         hyperparameters, new optimizer and schedule) that starts from the
         weights of ``net_``.
         """
-        net, seed, dtype = fresh
+        net, seed, dtype, table = fresh
         previous = self.history_ if warm else []
         params = self._fitted_params if keep_params else trained_params(self)
         # skorch initialises the weights inside fit: seed a forked RNG so the
@@ -398,6 +485,8 @@ class GaussianAutoencoder(
             with limit_threads(fit_threads(self, net, len(X_t))):
                 net.partial_fit(X_t, epochs=self.max_epochs if warm else epochs)
         check_trained(net, {"module.": net.module_, "penalty.": net.penalty_})
+        if table is not None:
+            table = self._calibrated(net, table, seed)
         keys = (
             "train_loss",
             "train_recon",
@@ -419,10 +508,29 @@ class GaussianAutoencoder(
         # publish: everything above may fail and leave the previous model
         self.net_ = net
         self._dtype = dtype
+        self._set_table(table)
         self._fitted_params = params
         self.history_ = history
         self.n_iter_ = len(self.history_)
         return self
+
+    @staticmethod
+    def _calibrated(net, table, seed: int):
+        """The codec with the sampling bias of its categories fitted on the decoder
+        outputs of 8192 seeded N(0, I) draws (see ``_TableCodec.calibrated``)."""
+        width = net.module_.decoder[0].in_features
+        Z = np.random.default_rng(seed + 5).standard_normal((8192, width))
+        module = net.module_.eval()
+        return table.calibrated(run_batched(module.decoder, Z, "the draws", net.device))
+
+    def _set_table(self, table) -> None:
+        """Publish the table codec and the fitted attributes read from it."""
+        self._table = table
+        self.is_categorical_ = None if table is None else table.is_categorical
+        self.categories_ = None if table is None else [
+            c for c in table.categories if c is not None]
+        if table is None:
+            del self._table
 
     @staticmethod
     def _copy_weights(old, new) -> None:
@@ -439,7 +547,8 @@ class GaussianAutoencoder(
         if old_penalty.keys() == new_penalty.keys():  # same stateful penalty: keep it
             new.penalty_.load_state_dict(old_penalty)
 
-    def _build_net(self, n_features: int, terms: list, seed: int) -> _AutoencoderNet:
+    def _build_net(self, n_features: int, terms: list, seed: int,
+                   table=None) -> _AutoencoderNet:
         callbacks = [
             (
                 f"{part}_{term}",
@@ -470,6 +579,7 @@ class GaussianAutoencoder(
             penalty_terms=terms,
             alpha=self.alpha,
             input_noise=self.input_noise,
+            table_layout=None if table is None else (len(table.numeric), table.blocks),
             **loop_params(self, seed, callbacks, extra),
         )
 
@@ -481,12 +591,18 @@ class GaussianAutoencoder(
         ``penalty.`` for a stateful penalty). Extend all four together with
         :meth:`_fitted_spec` and :meth:`_from_fitted_state`."""
         check_is_fitted(self)
-        return {
+        state = {
             "params": copy.deepcopy(self._fitted_params),
             "fitted": fitted_metadata(self),
             "arrays": feature_names_array(self),
             "tensors": module_tensors(self._saved_modules(self.net_)),
         }
+        table = getattr(self, "_table", None)
+        if table is not None:  # the table codec: JSON state and float arrays
+            info, arrays = table.get_state()
+            state["fitted"]["table"] = copy.deepcopy(info)
+            state["arrays"].update({f"table_{k}": v for k, v in arrays.items()})
+        return state
 
     @staticmethod
     def _saved_modules(net) -> dict:
@@ -500,18 +616,31 @@ class GaussianAutoencoder(
         unused here). The network is built on the ``meta`` device (no memory),
         so a tampered file describing a huge network is refused before any
         allocation. Raises ``ValueError``/``TypeError`` for invalid params."""
-        check_fitted_keys(fitted)
-        n_features = fitted["n_features_in_"]
+        check_fitted_keys(fitted, ("table",) if "table" in fitted else ())
+        n_features = width = fitted["n_features_in_"]
         est = check_saved_params(cls, params)
-        est._check_params(n_features)
+        arrays = {"feature_names_in_": ((n_features,), "U", False)}
+        table = fitted.get("table")
+        if (table is None) != (params.get("categorical_features") is None):
+            raise ValueError("a table codec is saved if and only if categorical_features "
+                             "is set")
+        if table is not None:
+            n_numeric, width = _TableCodec.check_state(table)
+            if len(table["columns"]) != n_features:
+                raise ValueError(f"the table has {len(table['columns'])} columns, "
+                                 f"n_features_in_ is {n_features}")
+            arrays.update({f"table_{k}": ((n_numeric,), "f", True)
+                           for k in ("mean", "scale", "low", "high")})
+            arrays.update({f"table_{k}": ((width,), "f", True)
+                           for k in ("frequencies", "bias")})
+        est._check_params(width)
         with torch.device("meta"):
-            net = est._new_net(np.empty((0, n_features)), seed=fitted["seed"])[0]
+            net = est._new_net(np.empty((0, width)), seed=fitted["seed"])[0]
             module = net.module(**net.get_params_for("module"))
             modules = {"module.": module, "penalty.": _Penalty(net.penalty_terms)}
             tensors = {f"{prefix}{k}": tuple(v.shape) for prefix, m in modules.items()
                        for k, v in m.state_dict().items()}
-        return {"arrays": {"feature_names_in_": ((n_features,), "U", False)},
-                "tensors": tensors}
+        return {"arrays": arrays, "tensors": tensors}
 
     @classmethod
     def _from_fitted_state(cls, state: dict, device: str | None = None):
@@ -519,11 +648,19 @@ class GaussianAutoencoder(
         params, fitted = state["params"], state["fitted"]
         est = cls(**params)
         est.set_params(device=load_device(est, device))
-        net = est._new_net(np.empty((0, fitted["n_features_in_"])), seed=fitted["seed"])[0]
+        table = None if fitted.get("table") is None else _TableCodec.from_state(
+            fitted["table"], {k[6:]: v for k, v in state["arrays"].items()
+                              if k.startswith("table_")})
+        width = fitted["n_features_in_"] if table is None else table.width
+        net = est._new_net(np.empty((0, width)), seed=fitted["seed"], table=table)[0]
         with torch.random.fork_rng(devices=[]):  # leave the global RNG alone
             net.initialize()
         load_tensors(cls._saved_modules(net), state["tensors"])
         restore_fitted(est, state, net)
+        names = getattr(est, "feature_names_in_", None)
+        if table is not None and names is not None and list(names) != table.columns:
+            raise ValueError("the table's columns differ from feature_names_in_")
+        est._set_table(table)
         est._fitted_params["device"] = est.device
         return est
 
@@ -550,7 +687,7 @@ class GaussianAutoencoder(
         Z : ndarray of shape (n_samples, n_components)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X, _ = self._input(X, reset=False)
         module = self._module()
         return self._apply(X, lambda x: module.encode(x)[0], "X")
 
@@ -566,8 +703,15 @@ class GaussianAutoencoder(
         -------
         X_original : ndarray or DataFrame of shape (n_samples, n_features_in_)
             A pandas/polars DataFrame with the input's column names when
-            ``set_output(transform="pandas"|"polars")`` is configured.
+            ``set_output(transform="pandas"|"polars")`` is configured. With
+            ``categorical_features``, rows of the training table (a DataFrame of
+            the training container, columns and dtypes; categories by arg-max).
         """
+        return self._rows_from_codes(X, None)
+
+    def _rows_from_codes(self, X, rng):
+        """Decode codes; with a table, categories by arg-max (``rng`` None) or
+        drawn from the softmax with the numpy RandomState ``rng``."""
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
         if Z.shape[1] != self._n_features_out:
@@ -576,7 +720,26 @@ class GaussianAutoencoder(
                 f"{self._n_features_out} features (codes) as input to inverse_transform"
             )
         module = self._module()
-        return self._as_input_container(self._apply(Z, module.decoder, "the codes"))
+        M = self._apply(Z, module.decoder, "the codes")
+        table = getattr(self, "_table", None)
+        if table is None:
+            return self._as_input_container(M)
+        rows = table.decode(M, rng, as_array_dtype=self._dtype)
+        return self._as_input_container(rows) if table.container == "array" else rows
+
+    def _encode(self, X) -> np.ndarray:
+        """The encoded matrix of a table ``X`` (scaled numbers, one-hot blocks)."""
+        check_is_fitted(self)
+        return self._input(X, reset=False)[0]
+
+    def _encoded_reconstruction(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """``X`` encoded, and its reconstruction in the same space (numeric
+        columns, then each block's softmax probabilities): what the scorers of
+        :mod:`skgauss.metrics` compare for a table."""
+        E = self._encode(X)
+        module = self._module()
+        M = self._apply(E, lambda x: module.decoder(module.encode(x)[0]), "X")
+        return E, self._table.probabilities(M)
 
     def _as_input_container(self, X: np.ndarray):
         """Wrap rows of the input space like ``transform``'s output is wrapped.
@@ -616,10 +779,14 @@ class GaussianAutoencoder(
         -------
         X : ndarray or DataFrame of shape (n_samples, n_features_in_)
             A DataFrame when ``set_output`` asks for one, as ``inverse_transform``.
+            With ``categorical_features``, rows of the training table whose
+            categories are drawn from the decoder's softmax (the same generator
+            continues after the Gaussian draws).
         """
         check_is_fitted(self)
-        Z = standard_normal_draws(n_samples, self._n_features_out, random_state, self._dtype)
-        return self.inverse_transform(Z)
+        rng = check_random_state(random_state)
+        Z = standard_normal_draws(n_samples, self._n_features_out, rng, self._dtype)
+        return self._rows_from_codes(Z, rng)
 
     def score(self, X, y=None) -> float:  # noqa: D417
         """Gaussianity of the codes of ``X``; greater is better.

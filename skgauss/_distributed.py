@@ -141,12 +141,13 @@ class _DistributedAutoencoderNet(_AutoencoderNet):
             eps = torch.randn((len(X), mean.shape[1]), generator=gen, device=X.device,
                               dtype=mean.dtype)[lo:hi]
             codes = mean + torch.exp(0.5 * logvar) * eps
-        sse = ((module.decoder(codes) - X[lo:hi]) ** 2).sum()
+        # per-row terms of this shard, summed (the MSE, or a table's per-column terms)
+        sse = self.reconstruction_nll(module.decoder(codes), X[lo:hi]).sum()
         codes_all = gather_rows(codes, bounds, rank)
         mean_all = codes_all if logvar is None else gather_rows(mean, bounds, rank)
         logvar_all = None if logvar is None else gather_rows(logvar, bounds, rank)
         penalty = self.penalty_(codes_all, mean_all, logvar_all, generator=gen)
-        recon = sse / X.numel()
+        recon = sse / len(X)
         (recon + self.alpha * penalty).backward()
         all_reduce_grads(self.module_.parameters())
         recon_global = recon.detach().clone()

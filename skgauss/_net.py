@@ -219,8 +219,40 @@ class _SeededNet(NeuralNet):
         return step
 
 
+def table_reconstruction(
+    reconstruction: torch.Tensor, X: torch.Tensor, n_numeric: int, blocks: Sequence
+) -> torch.Tensor:
+    r"""Per-row reconstruction loss of an encoded table, one term per column.
+
+    With the numeric columns first (standardised) and then one one-hot block
+    :math:`[a, b)` per categorical column, a row costs the squared error of each
+    numeric column plus the cross-entropy of each block's logits against its
+    one-hot target, divided by the number of original columns :math:`p`; the
+    training loss is its mean over the batch,
+
+    .. math::
+
+        \frac{1}{|B|\,p} \sum_{x \in B} \Big( \sum_{j\,\text{numeric}}
+        (\hat x_j - x_j)^2 \;-\; \sum_{\text{blocks}} \sum_{c=a}^{b-1}
+        x_c \log \operatorname{softmax}(\hat x_{a:b})_c \Big),
+
+    so every column weighs the same, whatever its number of categories, and the
+    loss is on the scale of the plain MSE (the mean over columns) that ``alpha``
+    was calibrated against.
+    """
+    per_row = ((reconstruction[:, :n_numeric] - X[:, :n_numeric]) ** 2).sum(dim=1)
+    for a, b in blocks:
+        per_row = per_row + nn.functional.cross_entropy(
+            reconstruction[:, a:b], X[:, a:b], reduction="none")
+    return per_row / (n_numeric + len(blocks))
+
+
 class _AutoencoderNet(_SeededNet):
-    """skorch ``NeuralNet`` whose loss is reconstruction + alpha x penalty."""
+    """skorch ``NeuralNet`` whose loss is reconstruction + alpha x penalty.
+
+    ``table_layout=(n_numeric, blocks)`` makes the reconstruction term
+    :func:`table_reconstruction` (a mixed-type table); None keeps the MSE.
+    """
 
     def __init__(
         self,
@@ -228,12 +260,14 @@ class _AutoencoderNet(_SeededNet):
         penalty_terms: list,
         alpha: float = 1.0,
         input_noise: float = 0.0,
+        table_layout: tuple | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.penalty_terms = penalty_terms
         self.alpha = alpha
         self.input_noise = input_noise
+        self.table_layout = table_layout
 
     def initialize_module(self):
         super().initialize_module()
@@ -258,10 +292,17 @@ class _AutoencoderNet(_SeededNet):
             x = x + self.input_noise * noise
         return self.module_(x, generator=self.prior_generator_)
 
+    def reconstruction_nll(self, reconstruction: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+        """Per-row reconstruction term: the mean squared error over features, or
+        :func:`table_reconstruction` for a mixed-type table."""
+        if self.table_layout is None:
+            return ((reconstruction - X) ** 2).mean(dim=1)
+        return table_reconstruction(reconstruction, X, *self.table_layout)
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         reconstruction, codes, mean, logvar = y_pred
         X = to_tensor(X, device=self.device)  # the batch stays on the CPU until here
-        recon = torch.mean((reconstruction - X) ** 2)
+        recon = self.reconstruction_nll(reconstruction, X).mean()
         penalty = self.penalty_(codes, mean, logvar, generator=self.prior_generator_)
         # read with the loss after the step, in one host sync (_read_step): a
         # .item() here would stall a GPU between the forward and the backward

@@ -31,9 +31,14 @@ from sklearn.utils import check_array
 from threadpoolctl import threadpool_limits
 
 from . import stats as _st
+from ._fidelity import FidelityReport, fidelity_report
 
 __all__ = [
     "STATISTICS",
+    "FidelityReport",
+    "fidelity_report",
+    "fidelity_scorer",
+    "make_fidelity_scorer",
     "gaussianity_score",
     "gaussianity_scorer",
     "make_gaussianity_scorer",
@@ -307,11 +312,39 @@ gaussianity_scorer = make_gaussianity_scorer("mmd")
 """Scorer of :func:`gaussianity_score` on ``estimator.transform(X)``."""
 
 
+def _final_step(estimator, X):
+    """The estimator that ends ``estimator`` (a Pipeline's last step, else itself)
+    and ``X`` as that step receives it."""
+    steps = getattr(estimator, "steps", None)
+    if steps and len(steps) > 1:
+        return steps[-1][1], estimator[:-1].transform(X)
+    return (steps[-1][1] if steps else estimator), X
+
+
+def _is_table_model(final) -> bool:
+    """A GaussianAutoencoder fitted with ``categorical_features``: it scores in
+    its encoded space."""
+    return getattr(final, "categorical_features", None) is not None and hasattr(
+        final, "_encoded_reconstruction")
+
+
 def reconstruction_scorer(estimator, X, y=None) -> float:
     r"""Minus the mean squared reconstruction error,
     :math:`-\frac{1}{np}\|X - g(f(X))\|_F^2` with
     ``g(f(X)) = estimator.inverse_transform(estimator.transform(X))``.
-    On a Pipeline the error is measured in the input space."""
+    On a Pipeline the error is measured in the input space.
+
+    For a :class:`~skgauss.GaussianAutoencoder` fitted with
+    ``categorical_features`` (alone or ending a Pipeline, whose other steps
+    then transform ``X`` first), the error is measured in the estimator's
+    encoded space, where text columns have no numbers: standardised numeric
+    columns against their reconstruction, and each categorical one-hot block
+    against the decoder's softmax probabilities (a Brier score), averaged over
+    the encoded width."""
+    final, Xt = _final_step(estimator, X)
+    if _is_table_model(final):
+        E, E_hat = final._encoded_reconstruction(Xt)
+        return -float(np.mean((E - E_hat) ** 2))
     X = check_array(X, dtype=np.float64)
     X_hat = np.asarray(estimator.inverse_transform(estimator.transform(X)), dtype=np.float64)
     return -float(np.mean((X - X_hat) ** 2))
@@ -327,16 +360,32 @@ def _sample(estimator, n_samples: int, random_state) -> np.ndarray:
     raise TypeError(f"{type(estimator).__name__} has no sample method.")
 
 
+def _rows(X, m: int, random_state):
+    """A seeded subsample of ``m`` rows of ``X`` (array or DataFrame)."""
+    from sklearn.utils import _safe_indexing
+
+    n = X.shape[0]
+    return _safe_indexing(X, np.random.default_rng(random_state).choice(n, m, replace=False))
+
+
 class _SampleScorer:
     def __init__(self, max_samples: int, random_state: int | None):
         self.max_samples, self.random_state = max_samples, random_state
 
     def __call__(self, estimator, X, y=None) -> float:
-        X = check_array(X, dtype=np.float64, ensure_min_samples=2)
-        m = min(X.shape[0], self.max_samples)
-        rng = np.random.default_rng(self.random_state)
-        X = X[rng.choice(X.shape[0], m, replace=False)]
-        S = check_array(_sample(estimator, m, self.random_state), dtype=np.float64)
+        final, Xt = _final_step(estimator, X)
+        if _is_table_model(final):  # in the estimator's encoded space
+            m = min(Xt.shape[0], self.max_samples)
+            S = final._encode(final.sample(m, random_state=self.random_state))
+            X = final._encode(_rows(Xt, m, self.random_state))
+        else:
+            X = check_array(X, dtype=np.float64, ensure_min_samples=2)
+            m = min(X.shape[0], self.max_samples)
+            rng = np.random.default_rng(self.random_state)
+            X = X[rng.choice(X.shape[0], m, replace=False)]
+            S = check_array(_sample(estimator, m, self.random_state), dtype=np.float64)
+        if m < 2:
+            raise ValueError(f"the sample scorer needs at least 2 rows, got {m}")
         cross = _st._cross_sum(S, X, _st._dist_block) / m**2
         within = _st._pair_sum(S, _st._dist_block) + _st._pair_sum(X, _st._dist_block)
         return -float(2 * cross - within / (m * (m - 1)))
@@ -361,7 +410,10 @@ def make_sample_scorer(max_samples: int = 1000, random_state: int | None = 0) ->
         \sum_{i\ne j}\big(\|s_i - s_j\| + \|x_i - x_j\|\big)\Big),
 
     the unbiased energy distance in data units (~0 when the samples follow
-    the data's law). Cost :math:`O(m^2 p)`.
+    the data's law). Cost :math:`O(m^2 p)`. For a
+    :class:`~skgauss.GaussianAutoencoder` fitted with ``categorical_features``
+    (alone or ending a Pipeline), samples and rows are compared in its encoded
+    space: standardised numeric columns and one-hot categorical blocks.
     """
     return _SampleScorer(_st._check_int(max_samples, "max_samples", 2), random_state)
 
@@ -428,3 +480,59 @@ def make_tradeoff_refit(
     if not isinstance(tolerance, Real) or math.isnan(tolerance) or tolerance < 0:
         raise ValueError(f"tolerance must be a float >= 0, got {tolerance!r}.")
     return _TradeoffRefit(gaussianity, reconstruction, float(tolerance))
+
+
+class _FidelityScorer:
+    def __init__(self, max_samples: int, random_state: int | None, options: dict):
+        self.max_samples, self.random_state, self.options = max_samples, random_state, options
+
+    def __call__(self, estimator, X, y=None) -> float:
+        m = min(X.shape[0], self.max_samples)
+        S = _sample(estimator, m, self.random_state)
+        return fidelity_report(_rows(X, m, self.random_state), S, **self.options).overall
+
+    def __repr__(self) -> str:
+        opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
+        return (f"make_fidelity_scorer(max_samples={self.max_samples}, "
+                f"random_state={self.random_state}{opts})")
+
+
+def make_fidelity_scorer(
+    max_samples: int = 1000, random_state: int | None = 0, **options
+) -> Callable:
+    r"""Scorer of generated rows: :func:`fidelity_report`'s ``overall`` score.
+
+    Draws :math:`m = \min(n, \text{max\_samples})` rows with
+    ``estimator.sample(m, random_state=random_state)`` (on a Pipeline, the
+    last step's samples mapped back through the others' ``inverse_transform``)
+    and compares them with a seeded subsample of :math:`m` rows of ``X``: the
+    mean of the column-shapes and column-pair-trends scores, in [0, 1], greater
+    is better. Works on raw tables with text columns when the estimator returns
+    such rows (``GaussianAutoencoder(categorical_features="from_dtype")``).
+
+    Parameters
+    ----------
+    max_samples : int, default=1000
+    random_state : int or None, default=0
+        Seeds the draws and the subsample.
+    **options
+        Keyword options of :func:`fidelity_report` (``categorical_features``,
+        thresholds, ``n_bins``).
+
+    Examples
+    --------
+    >>> from skgauss.metrics import make_fidelity_scorer
+    >>> make_fidelity_scorer(500, n_bins=5)
+    make_fidelity_scorer(max_samples=500, random_state=0, n_bins=5)
+    """
+    allowed = {"categorical_features", "real_correlation_threshold",
+               "real_association_threshold", "n_bins"}
+    if set(options) - allowed:
+        raise ValueError(f"unknown option(s) {sorted(set(options) - allowed)}; "
+                         f"fidelity_report takes {sorted(allowed)}")
+    return _FidelityScorer(_st._check_int(max_samples, "max_samples", 2), random_state,
+                           options)
+
+
+fidelity_scorer = make_fidelity_scorer()
+"""Default :func:`make_fidelity_scorer` (1000 rows, seed 0)."""

@@ -1,0 +1,234 @@
+"""Mixed-type tables: GaussianAutoencoder(categorical_features=...) end to end."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skgauss import GaussianAutoencoder
+from skgauss import metrics as M
+from skgauss._tabular import _TableCodec
+
+
+def tiny(**kw):
+    params = dict(n_components=2, categorical_features="from_dtype", hidden_layer_sizes=(16,),
+                  max_epochs=3, batch_size=32, random_state=0)
+    params.update(kw)
+    return GaussianAutoencoder(**params)
+
+
+def mixed_table(n: int = 200, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "green", "blue"], n).astype(object)
+    colour[rng.random(n) < 0.1] = None  # missing is a category of its own
+    return pd.DataFrame({
+        "height": rng.normal(170, 10, n),
+        "count": rng.integers(0, 8, n),
+        "member": rng.random(n) < 0.3,
+        "size": pd.Categorical(rng.choice(["S", "M", "L"], n), categories=["S", "M", "L"],
+                               ordered=True),
+        "colour": colour,
+        "town": pd.Series(rng.choice(["Ayr", "Oban"], n), dtype="string"),
+    })
+
+
+def learnable_table(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """Two latent uniforms; every column is a function of them (plus small noise)."""
+    rng = np.random.default_rng(seed)
+    u, v = rng.random(n), rng.random(n)
+    return pd.DataFrame({
+        "x": 100 * u + rng.normal(0, 1, n),
+        "y": 1000 * v,
+        "band": np.array(["low", "mid", "high"], dtype=object)[np.digitize(u, [1 / 3, 2 / 3])],
+        "side": v > 0.5,
+    })
+
+
+def test_round_trip_keeps_columns_and_dtypes():
+    df = mixed_table()
+    ae = tiny().fit(df)
+    back = ae.inverse_transform(ae.transform(df))
+    assert list(back.columns) == list(df.columns)
+    assert back.dtypes.tolist() == df.dtypes.tolist()
+    assert back["size"].cat.categories.tolist() == ["S", "M", "L"] and back["size"].cat.ordered
+    assert ae.is_categorical_.tolist() == [False, False, True, True, True, True]
+    assert ae.categories_[0] == [False, True] and ae.categories_[2] == ["blue", "green", "red"]
+    assert ae.n_features_in_ == 6 and list(ae.feature_names_in_) == list(df.columns)
+    assert ae.transform(df).shape == (200, 2)
+
+
+def test_polars_round_trip():
+    df = pl.from_pandas(mixed_table().drop(columns=["size"]))
+    ae = tiny().fit(df)
+    back = ae.inverse_transform(ae.transform(df))
+    assert isinstance(back, pl.DataFrame) and back.columns == df.columns
+    assert back.dtypes == df.dtypes
+    assert isinstance(ae.sample(5, random_state=0), pl.DataFrame)
+
+
+def test_categories_recovered_on_learnable_table():
+    df = learnable_table()
+    ae = tiny(hidden_layer_sizes=(64, 64), max_epochs=60, lr=3e-3).fit(df)
+    back = ae.inverse_transform(ae.transform(df))
+    for column in ("band", "side"):
+        assert (back[column] == df[column]).mean() >= 0.95, column
+    # numeric columns come back in their own units (the scaling is undone)
+    assert np.abs(back["x"] - df["x"]).mean() < 10 and np.abs(back["y"] - df["y"]).mean() < 100
+
+
+def test_sample_in_training_ranges_and_categories():
+    df = mixed_table()
+    S = tiny().fit(df).sample(500, random_state=0)
+    assert S.dtypes.tolist() == df.dtypes.tolist()
+    for c in ("height", "count"):
+        assert S[c].min() >= df[c].min() and S[c].max() <= df[c].max()
+    for c in ("member", "size", "colour", "town"):
+        assert set(S[c].dropna()) <= set(df[c].dropna())
+    assert S["colour"].isna().any()  # the missing category is drawn too
+
+
+def test_clip_off_and_integer_rounding():
+    df = pd.DataFrame({"x": [0.0, 1.0, 2.0], "k": [1, 2, 3]})
+    clip = _TableCodec.fit(df, [], clip=True)
+    free = _TableCodec.fit(df, [], clip=False)
+    M_ = np.array([[10.0, 10.0], [0.1, -0.2]])
+    assert clip.decode(M_)["x"].max() == 2.0 and free.decode(M_)["x"].max() > 2.0
+    out = free.decode(M_)["k"]
+    assert out.dtype == np.int64 and (out == np.rint(out)).all()
+
+
+def test_sample_category_frequencies_on_skewed_column():
+    rng = np.random.default_rng(0)
+    n, p = 1000, np.array([0.7, 0.2, 0.08, 0.02])
+    grade = rng.choice(list("ABCD"), n, p=p).astype(object)
+    df = pd.DataFrame({"grade": grade, "score": rng.normal(0, 1, n)})
+    ae = tiny(hidden_layer_sizes=(32, 32), max_epochs=10, batch_size=64).fit(df)
+    S = ae.sample(5000, random_state=0)
+    train = df["grade"].value_counts(normalize=True)
+    synth = S["grade"].value_counts(normalize=True).reindex(train.index, fill_value=0)
+    assert 0.5 * np.abs(train - synth).sum() <= 0.05
+
+
+def test_unknown_category_missing_and_renamed_columns():
+    df = mixed_table()
+    ae = tiny().fit(df)
+    bad = df.copy()
+    bad.loc[0, "colour"] = "purple"
+    with pytest.raises(ValueError, match=r"column 'colour' has categories not seen.*'purple'"):
+        ae.transform(bad)
+    ignore = tiny(handle_unknown="ignore").fit(df)
+    assert np.isfinite(ignore.transform(bad)).all()
+    assert ignore._encode(bad)[0, ignore._table.blocks[2][0]:ignore._table.blocks[2][1]].sum() == 0
+    with pytest.raises(ValueError, match="height"):
+        ae.transform(df.drop(columns=["height"]))
+    with pytest.raises(ValueError, match=r"(?s)unseen at fit.*city.*missing.*town"):
+        ae.transform(df.rename(columns={"town": "city"}))
+
+
+def test_numeric_missing_values_are_refused_with_the_column():
+    df = mixed_table()
+    df.loc[3, "height"] = np.nan
+    with pytest.raises(ValueError, match=r"column 'height' has missing.*SimpleImputer"):
+        tiny().fit(df)
+
+
+@pytest.mark.parametrize("spec", [["member", "size", "colour", "town"], [2, 3, 4, 5],
+                                  [False, False, True, True, True, True]])
+def test_categorical_features_as_names_indices_or_mask(spec):
+    df = mixed_table()
+    assert tiny(categorical_features=spec).fit(df).is_categorical_.tolist() == \
+        [False, False, True, True, True, True]
+
+
+def test_declared_integer_category_and_bad_specs():
+    df = mixed_table()
+    ae = tiny(categorical_features=["count", "member", "size", "colour", "town"]).fit(df)
+    assert ae.categories_[0] == list(range(8))
+    assert ae.inverse_transform(ae.transform(df))["count"].dtype == np.int64
+    with pytest.raises(ValueError, match=r"\['size', 'colour', 'town'\].*categorical_features"):
+        tiny(categorical_features=["member"]).fit(df)
+    with pytest.raises(ValueError, match="'nope', which is not a column"):
+        tiny(categorical_features=["nope"]).fit(df)
+    with pytest.raises(ValueError, match="categorical_features must be"):
+        tiny(categorical_features="auto").fit(df)
+    with pytest.raises(ValueError, match="pass categorical_features='from_dtype'|categorical_feat"):
+        tiny(categorical_features=None).fit(df)
+    with pytest.raises(ValueError, match="handle_unknown"):
+        tiny(handle_unknown="skip").fit(df)
+
+
+def test_raw_unscaled_table_gives_unit_scale_codes():
+    rng = np.random.default_rng(0)
+    n = 600
+    df = pd.DataFrame({"income": rng.lognormal(10, 0.5, n), "age": rng.integers(18, 90, n),
+                       "city": rng.choice(["A", "B", "C"], n).astype(object)})
+    Z = tiny(max_epochs=20).fit(df).transform(df)
+    assert np.all((Z.std(axis=0) > 0.5) & (Z.std(axis=0) < 1.5)), Z.std(axis=0)
+
+
+def test_numeric_array_with_from_dtype_is_scaled_and_stays_an_array():
+    X = np.random.default_rng(0).normal(1000, 50, (100, 3))
+    ae = tiny().fit(X)
+    back = ae.inverse_transform(ae.transform(X))
+    assert isinstance(back, np.ndarray) and back.shape == (100, 3)
+    assert abs(back.mean() - 1000) < 50
+
+
+def test_pipeline_inverse_transform_on_raw_dataframe():
+    df = mixed_table()
+    pipe = Pipeline([("identity", FunctionTransformer()), ("ae", tiny())]).set_output(
+        transform="pandas")
+    codes = pipe.fit_transform(df)
+    back = pipe.inverse_transform(codes)
+    assert list(back.columns) == list(df.columns) and back.dtypes.tolist() == df.dtypes.tolist()
+
+
+def test_scorers_and_tradeoff_search_on_a_text_table():
+    df = mixed_table(240)
+    ae = tiny().fit(df)
+    E, E_hat = ae._encoded_reconstruction(df)
+    assert M.reconstruction_scorer(ae, df) == pytest.approx(-np.mean((E - E_hat) ** 2))
+    assert M.reconstruction_scorer(ae, df) < 0
+    assert np.isfinite(M.sample_scorer(ae, df))
+    assert 0 < M.fidelity_scorer(ae, df) <= 1
+    search = GridSearchCV(
+        tiny(), {"regularizer": ["sliced_wasserstein", "none"]}, cv=KFold(2),
+        scoring={"gaussianity": M.gaussianity_scorer,
+                 "reconstruction": M.reconstruction_scorer,
+                 "samples": M.sample_scorer},
+        refit=M.make_tradeoff_refit(tolerance=0.1), error_score="raise")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        search.fit(df)
+    assert search.best_index_ in (0, 1)
+    assert list(search.best_estimator_.sample(3, random_state=0).columns) == list(df.columns)
+
+
+def test_save_load_keeps_encoding_and_dtypes(tmp_path):
+    import json
+
+    import skgauss
+
+    df = mixed_table()
+    ae = tiny().fit(df)
+    skgauss.save(ae, tmp_path / "m")
+    back = skgauss.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.transform(df), ae.transform(df))
+    S, S2 = ae.sample(50, random_state=1), back.sample(50, random_state=1)
+    pd.testing.assert_frame_equal(S, S2)
+    assert S2.dtypes.tolist() == df.dtypes.tolist() and back.categories_ == ae.categories_
+    np.testing.assert_array_equal(back._table.bias, ae._table.bias)
+    # a tampered codec is refused with a message, not loaded
+    folder = next(p for p in (tmp_path / "m").rglob("params.json")).parent
+    meta = json.loads((folder / "params.json").read_text())
+    meta["fitted"]["table"]["categories"][3] = ["only"]
+    (folder / "params.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="table_frequencies|table"):
+        skgauss.load(tmp_path / "m")
