@@ -232,3 +232,22 @@ def test_save_load_keeps_encoding_and_dtypes(tmp_path):
     (folder / "params.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="table_frequencies|table"):
         skgauss.load(tmp_path / "m")
+
+
+def test_survey_example_returns_rows_of_the_real_table(tmp_path):
+    pytest.importorskip("statsmodels")
+    pytest.importorskip("matplotlib")
+    import importlib.util
+    from pathlib import Path
+
+    file = Path(__file__).resolve().parent.parent / "examples" / "survey_table_synthesis.py"
+    spec = importlib.util.spec_from_file_location("survey_table_synthesis", file)
+    ex = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ex)
+    synthetic, report = ex.main(max_epochs=3, path=str(tmp_path / "fig.png"))
+    real = ex.load_survey()
+    assert synthetic.shape == (1000, 10) and synthetic.dtypes.tolist() == real.dtypes.tolist()
+    for c in ("selfLR", "ClinLR", "DoleLR"):
+        assert synthetic[c].between(1, 7).all()
+    assert (synthetic["popul"] >= 0).all() and set(synthetic["PID"]) <= set(ex.PARTY)
+    assert 0 < report.column_shapes <= 1 and (tmp_path / "fig.png").stat().st_size > 0
