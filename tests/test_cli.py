@@ -70,7 +70,33 @@ def test_csv_input_with_target_and_text_column(tmp_path, capsys):
                  "--out", str(tmp_path / "o")])
     assert code == 0
     err = capsys.readouterr().err
-    assert "skipped non-numeric columns: name" in err and "3 features" in err
+    assert "skipped identifier-like text columns" in err and "name" in err
+    assert "3 features" in err
+
+
+def test_csv_text_columns_encoded_several_targets_and_fidelity(tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    path = tmp_path / "data.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["a", "b", "colour", "label", "group"])
+        for i in range(60):
+            w.writerow([*rng.randn(2).round(4), ["red", "blue", ""][i % 3], i % 2, i % 4])
+    code = main(["compare", "--data", str(path), "--target", "label,group",
+                 "--regularizers", "none", "--max-epochs", "1", "--n-components", "2",
+                 "--no-plots", "--no-progress", "--no-flow", "--format", "json",
+                 "--out", str(tmp_path / "o")])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "one-hot encoded text columns: colour" in captured.err
+    assert "5 features" in captured.err  # a, b and three colour categories ("" included)
+    rows = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert all(0 < r["fidelity_shapes"] <= 1 and 0 < r["fidelity_trends"] <= 1 for r in rows)
+    # no more usable features than --n-components: exit 2 with the reason
+    _bad(tmp_path, capsys, ["--data", str(path), "--target", "colour", "--target", "label",
+                            "--target", "group", "--n-components", "2"],
+         "2 usable (non-constant) features")
+    _bad(tmp_path, capsys, ["--data", str(path), "--target", "nope"], "--target nope")
 
 
 def _bad(tmp_path, capsys, args, message):
@@ -86,7 +112,8 @@ def _bad(tmp_path, capsys, args, message):
 def test_bad_inputs(tmp_path, capsys):
     _bad(tmp_path, capsys, ["--data", str(tmp_path / "missing.csv")], "no such file")
     (tmp_path / "text.csv").write_text("a,b\nx,y\nz,w\n")
-    _bad(tmp_path, capsys, ["--data", str(tmp_path / "text.csv")], "no numeric columns")
+    _bad(tmp_path, capsys, ["--data", str(tmp_path / "text.csv")],
+         "no numeric or categorical columns")
     (tmp_path / "few.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
     _bad(tmp_path, capsys, ["--data", str(tmp_path / "few.csv")], "too few")
     (tmp_path / "bin.parquet").write_bytes(b"\x00garbage")

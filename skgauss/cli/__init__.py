@@ -28,7 +28,7 @@ from .. import __version__
 # ``name as name`` re-exports: names outside ``__all__`` that the tests and the benchmarks
 # use as ``skgauss.cli.<name>``. ``compare`` looks ``_fit`` up in this module's namespace
 # when it runs, so ``monkeypatch.setattr(skgauss.cli, "_fit", ...)`` takes effect.
-from ._data import DATASETS, InputError, load_data
+from ._data import DATASETS, InputError, check_usable, decode_table, load_data
 from ._evaluate import COLUMNS, evaluate, format_table
 from ._evaluate import _energy_distance as _energy_distance
 from ._models import _alphas, _StopOnInterrupt, build_models
@@ -46,7 +46,7 @@ def compare(args) -> list[dict]:
     from sklearn.preprocessing import StandardScaler
 
     alphas = _alphas(args.alpha)
-    X, data_name, image_shape, notes = load_data(args)
+    X, data_name, image_shape, notes, layout = load_data(args)
     if not 0 < args.test_size < 1:
         raise InputError(f"--test-size must be in (0, 1), got {args.test_size}")
     n_test = math.ceil(args.test_size * len(X))
@@ -61,6 +61,7 @@ def compare(args) -> list[dict]:
         torch.empty(0, device=args.device)
     except (RuntimeError, TypeError, ValueError) as exc:
         raise InputError(f"--device {args.device!r} is not usable here: {exc}") from exc
+    check_usable(X, data_name, args.n_components)
     models = build_models(args, X.shape[1], n_train)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -85,6 +86,9 @@ def compare(args) -> list[dict]:
     pca_mse = float(
         np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
     )
+    def decode(M):  # standardised encoded rows -> rows of the table (fidelity scores)
+        return decode_table(scaler.inverse_transform(M), layout)
+
     notes = [
         f"data: {data_name}, {len(X_train)} train / {len(X_test)} test rows, "
         f"{X.shape[1]} features, standardised; n_components={args.n_components}; "
@@ -99,7 +103,8 @@ def compare(args) -> list[dict]:
             model, seconds = _fit(name, model, X_train, alphas, args)
             interrupt.check()
             fitted[name] = model
-            rows.append(evaluate(name, model, seconds, X_test, pca_mse, args.seed, notes))
+            rows.append(evaluate(name, model, seconds, X_test, pca_mse, args.seed, notes,
+                                 decode=decode))
     print(format_table(rows, args.format))
     # write into a temporary sibling folder, then move files in: a failure
     # part-way leaves the output folder as it was
@@ -143,13 +148,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--data", help="CSV or Parquet file; numeric columns are used")
+    src.add_argument("--data", help="CSV or Parquet file; numeric columns are used as "
+                     "they are, text columns one-hot encoded")
     src.add_argument(
         "--dataset",
         default="digits",
         help=f"bundled scikit-learn dataset: {', '.join(DATASETS)} (default digits)",
     )
-    p.add_argument("--target", help="column to drop (a label) from --data")
+    p.add_argument("--target", action="append",
+                   help="column(s) to drop (labels) from --data: a comma list, or repeat "
+                        "the option")
     p.add_argument("--n-components", type=int, default=8)
     p.add_argument("--regularizers", help="comma list (default: every registered one)")
     p.add_argument(

@@ -1,5 +1,6 @@
 """Data for ``skgauss compare``: the bundled datasets and reading ``--data`` (CSV or
-Parquet) into a numeric matrix; :class:`InputError` for bad user input."""
+Parquet) into a numeric matrix (text columns one-hot encoded, and decoded back for
+the fidelity scores); :class:`InputError` for bad user input."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DATASETS", "MIN_ROWS", "InputError", "load_data"]
+__all__ = ["DATASETS", "MIN_ROWS", "InputError", "check_usable", "decode_table", "load_data"]
 
 DATASETS = {
     "digits": ("load_digits", (8, 8)),
@@ -48,18 +49,56 @@ def _read_table(path: Path):
     return rows[0], rows[1:]
 
 
-def _numeric_columns(header: Sequence[str], columns: Sequence[Sequence]) -> tuple:
-    keep, skipped = [], []
+MAX_CATEGORIES = 50
+
+
+def _encode_columns(header: Sequence[str], columns: Sequence[Sequence]) -> tuple:
+    """Numeric columns as they are, text columns one-hot encoded (an empty cell is
+    a category of its own); text columns with more than ``MAX_CATEGORIES``
+    values, or a distinct value on more than half the rows (identifiers), are
+    skipped. Returns ``(blocks, layout, skipped)``: the encoded column blocks
+    and, per kept column, ``(name, categories or None)``."""
+    blocks, layout, skipped = [], [], []
     for name, values in zip(header, columns, strict=True):
         try:
-            keep.append((name, np.asarray(values, dtype=float)))
+            blocks.append(np.asarray(values, dtype=float)[:, None])
+            layout.append((name, None))
+            continue
         except (TypeError, ValueError):
+            pass
+        values = np.array(["" if v is None else str(v) for v in values], dtype=object)
+        categories = sorted(set(values))
+        if len(categories) > MAX_CATEGORIES or len(categories) > len(values) / 2:
             skipped.append(name)
-    return keep, skipped
+            continue
+        blocks.append((values[:, None] == np.array(categories, dtype=object)).astype(float))
+        layout.append((name, categories))
+    return blocks, layout, skipped
+
+
+def decode_table(M: np.ndarray, layout: list):
+    """Rows of the original table from encoded rows ``M``: numeric columns as
+    they are, each one-hot block by arg-max. A plain array when every column is
+    numeric, else a pandas DataFrame (None without pandas)."""
+    if all(cats is None for _, cats in layout):
+        return M
+    try:
+        import pandas as pd
+    except ImportError:
+        return None
+    data, start = {}, 0
+    for name, cats in layout:
+        stop = start + (1 if cats is None else len(cats))
+        data[name] = M[:, start] if cats is None else np.array(cats, dtype=object)[
+            M[:, start:stop].argmax(axis=1)]
+        start = stop
+    return pd.DataFrame(data)
 
 
 def load_data(args) -> tuple[np.ndarray, str, tuple | None, list[str]]:
-    """Return ``(X, name, image_shape, notes)`` for ``--data`` or ``--dataset``."""
+    """Return ``(X, name, image_shape, notes, layout)`` for ``--data`` or
+    ``--dataset`` (``layout``: per column, its name and categories, for
+    :func:`decode_table`)."""
     notes: list[str] = []
     if args.data:
         path = Path(args.data)
@@ -76,20 +115,23 @@ def load_data(args) -> tuple[np.ndarray, str, tuple | None, list[str]]:
         else:
             header = [str(c) for c in table.columns]
             columns = [table[c].to_numpy() for c in table.columns]
-        if args.target is not None:
-            if args.target not in header:
-                raise InputError(f"--target {args.target!r} is not a column of {path}")
-            j = header.index(args.target)
-            header, columns = (
-                header[:j] + header[j + 1 :],
-                columns[:j] + columns[j + 1 :],
-            )
-        keep, skipped = _numeric_columns(header, columns)
+        targets = [t.strip() for spec in (args.target or []) for t in spec.split(",")
+                   if t.strip()]
+        unknown = [t for t in targets if t not in header]
+        if unknown:
+            raise InputError(f"--target {', '.join(unknown)}: not a column of {path}")
+        columns = [c for h, c in zip(header, columns, strict=True) if h not in targets]
+        header = [h for h in header if h not in targets]
+        blocks, layout, skipped = _encode_columns(header, columns)
         if skipped:
-            notes.append(f"skipped non-numeric columns: {', '.join(skipped)}")
-        if not keep:
-            raise InputError(f"{path} has no numeric columns")
-        X = np.column_stack([v for _, v in keep])
+            notes.append(f"skipped identifier-like text columns (more than "
+                         f"{MAX_CATEGORIES} values or unique per row): {', '.join(skipped)}")
+        text = [n for n, cats in layout if cats is not None]
+        if text:
+            notes.append(f"one-hot encoded text columns: {', '.join(text)}")
+        if not blocks:
+            raise InputError(f"{path} has no numeric or categorical columns")
+        X = np.column_stack(blocks)
         if not np.isfinite(X).all():
             raise InputError(
                 f"{path} has missing or infinite values in numeric columns"
@@ -104,6 +146,18 @@ def load_data(args) -> tuple[np.ndarray, str, tuple | None, list[str]]:
 
         loader, image_shape = DATASETS[args.dataset]
         X, name = getattr(sklearn.datasets, loader)().data.astype(float), args.dataset
+        layout = [(f"x{j}", None) for j in range(X.shape[1])]
     if len(X) < MIN_ROWS:
         raise InputError(f"{len(X)} rows is too few: need at least {MIN_ROWS}")
-    return X, name, image_shape, notes
+    return X, name, image_shape, notes, layout
+
+
+def check_usable(X: np.ndarray, name: str, n_components: int) -> None:
+    """Refuse data with no more non-constant features than ``n_components``."""
+    usable = int((np.ptp(X, axis=0) > 0).sum())
+    if usable <= n_components:
+        raise InputError(
+            f"{name} has {usable} usable (non-constant) features after encoding, not more "
+            f"than --n-components {n_components}: the codes would hold the whole data "
+            f"and every ratio to PCA would be meaningless; use --n-components < {usable}"
+        )

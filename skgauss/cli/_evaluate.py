@@ -25,6 +25,8 @@ COLUMNS = [
     ("p_mardia_kurt", "p Mardia ku", "{:.3g}"),
     ("p_henze_zirkler", "p HZ", "{:.3g}"),
     ("sample_energy", "sample energy", "{:.4f}"),
+    ("fidelity_shapes", "shapes", "{:.3f}"),
+    ("fidelity_trends", "trends", "{:.3f}"),
     ("fit_seconds", "fit s", "{:.1f}"),
 ]
 
@@ -68,9 +70,26 @@ def _pvalue(test, Z, notes: list[str]) -> float:
         return float("nan")
 
 
-def evaluate(name, model, seconds, X_test, pca_mse, seed, notes=None) -> dict:
+def _fidelity(samples, X_test, decode, notes) -> tuple[float, float]:
+    """Column-shape and pair-trend scores of decoded samples against decoded
+    held-out rows (:func:`skgauss.metrics.fidelity_report`); NaN without a decoder
+    or when the table needs pandas and it is missing."""
+    from ..metrics import fidelity_report
+
+    real = None if decode is None else decode(X_test)
+    if real is None:
+        if decode is not None and not any(n.startswith("fidelity:") for n in notes):
+            notes.append("fidelity: needs pandas for tables with text columns")
+        return float("nan"), float("nan")
+    report = fidelity_report(real, decode(samples))
+    return report.column_shapes, report.column_pair_trends
+
+
+def evaluate(name, model, seconds, X_test, pca_mse, seed, notes=None, decode=None) -> dict:
     """One row of the results table for a fitted model; tests that cannot run
-    on these codes give NaN and a line in ``notes``."""
+    on these codes give NaN and a line in ``notes``. ``decode`` maps rows of
+    the (standardised, encoded) space back to the table for the fidelity
+    scores of the samples."""
     from ..metrics import gaussianity_score
 
     notes = [] if notes is None else notes
@@ -79,15 +98,16 @@ def evaluate(name, model, seconds, X_test, pca_mse, seed, notes=None) -> dict:
     Z = model.transform(X_test)
     mse = float(np.mean((model.inverse_transform(Z) - X_test) ** 2))
     n_eval = min(len(X_test), 1000)
+    samples = np.asarray(_sample(model, n_eval, Z.shape[1], seed))
     row = {
         "model": name,
         "recon_mse": mse,
         "recon_ratio_pca": mse / pca_mse if pca_mse > 0 else float("nan"),
         "gaussianity": gaussianity_score(Z),
         **{key: _pvalue(test, Z, notes) for key, test in tests.items()},
-        "sample_energy": _energy_distance(
-            _sample(model, n_eval, Z.shape[1], seed), X_test[:n_eval]
-        ),
+        "sample_energy": _energy_distance(samples, X_test[:n_eval]),
+        **dict(zip(("fidelity_shapes", "fidelity_trends"),
+                   _fidelity(samples, X_test, decode, notes), strict=True)),
         "fit_seconds": seconds,
     }
     return {k: (float(v) if k != "model" else v) for k, v in row.items()}
