@@ -514,14 +514,15 @@ default=None
         self.n_iter_ = len(self.history_)
         return self
 
-    @staticmethod
-    def _calibrated(net, table, seed: int):
+    def _calibrated(self, net, table, seed: int):
         """The codec with the sampling bias of its categories fitted on the decoder
         outputs of 8192 seeded N(0, I) draws (see ``_TableCodec.calibrated``)."""
         width = net.module_.decoder[0].in_features
         Z = np.random.default_rng(seed + 5).standard_normal((8192, width))
         module = net.module_.eval()
-        return table.calibrated(run_batched(module.decoder, Z, "the draws", net.device))
+        threads = inference_threads(self, module, len(Z))
+        return table.calibrated(
+            run_batched(module.decoder, Z, "the draws", net.device, threads))
 
     def _set_table(self, table) -> None:
         """Publish the table codec and the fitted attributes read from it."""
