@@ -14,13 +14,15 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from skorch.callbacks import LRScheduler, PassthroughScoring
+from skorch.callbacks import Callback, LRScheduler, PassthroughScoring
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._common import (
     all_or_nothing,
+    check_bool,
     check_fitted_keys,
     check_integer,
+    check_magnitude,
     check_network_params,
     check_real,
     check_saved_params,
@@ -340,10 +342,18 @@ default=None
             )
         if not isinstance(self.distributed, bool):
             raise TypeError(f"distributed must be True or False, got {self.distributed!r}")
+        check_bool(self, "warm_start")
         if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
             raise TypeError(
                 f"callbacks must be a list of skorch callbacks, got {self.callbacks!r}"
             )
+        for cb in self.callbacks or []:
+            named = isinstance(cb, tuple) and len(cb) == 2 and isinstance(cb[0], str)
+            if not isinstance(cb[1] if named else cb, Callback):
+                raise TypeError(
+                    "callbacks must hold skorch callbacks (or (name, callback) pairs), "
+                    f"got {cb!r}"
+                )
 
     # --------------------------------------------------------------------- fit
     def fit(self, X, y=None):
@@ -364,12 +374,14 @@ default=None
             if self.warm_start and hasattr(self, "net_"):
                 X, table = self._input(X, reset=False, min_samples=2)
                 self._check_params(X.shape[1])
+                check_magnitude(X)
                 fresh = self._new_net(X, seed=self._agreed_seed(X, self.net_.seed),
                                       table=table)
                 return self._train(float32_tensor(X, "X"), epochs=None, fresh=fresh,
                                    warm=True)
             X, table = self._input(X, reset=True, min_samples=2)
             self._check_params(X.shape[1])
+            check_magnitude(X)
             return self._train(float32_tensor(X, "X"), epochs=None,
                                fresh=self._new_net(X, self._agreed_seed(X), table=table))
 
@@ -429,6 +441,7 @@ default=None
             X, table = self._input(X, reset=first, min_samples=2)
             if first:
                 self._check_params(X.shape[1])
+            check_magnitude(X)
             # later calls train a copy: a failure leaves the current model intact
             fresh = self._new_net(X, self._agreed_seed(X), table=table) if first else (
                 copy.deepcopy(self.net_), self.net_.seed, self._dtype, table)
@@ -471,19 +484,15 @@ default=None
         net, seed, dtype, table = fresh
         previous = self.history_ if warm else []
         params = self._fitted_params if keep_params else trained_params(self)
-        # skorch initialises the weights inside fit: seed a forked RNG so the
-        # init is reproducible and torch's global RNG is left untouched (the
-        # CPU generator only: weights are initialised on the CPU)
-        with torch.random.fork_rng(devices=[]):
-            torch.random.default_generator.manual_seed(
-                seed + len(net.history or []) + len(previous))
-            X_t = X_t.to(net.device)
-            if not net.initialized_:  # as skorch's fit and partial_fit would
-                net.initialize()
-            if warm:
-                self._copy_weights(self.net_, net)
-            with limit_threads(fit_threads(self, net, len(X_t))):
-                net.partial_fit(X_t, epochs=self.max_epochs if warm else epochs)
+        # the weights are drawn from a generator the net owns (seeded by ``seed``,
+        # see _AutoencoderNet.initialize_module): torch's global RNG is not used
+        X_t = X_t.to(net.device)
+        if not net.initialized_:  # as skorch's fit and partial_fit would
+            net.initialize()
+        if warm:
+            self._copy_weights(self.net_, net)
+        with limit_threads(fit_threads(self, net, len(X_t))):
+            net.partial_fit(X_t, epochs=self.max_epochs if warm else epochs)
         check_trained(net, {"module.": net.module_, "penalty.": net.penalty_})
         if table is not None:
             table = self._calibrated(net, table, seed)
@@ -654,8 +663,7 @@ default=None
                               if k.startswith("table_")})
         width = fitted["n_features_in_"] if table is None else table.width
         net = est._new_net(np.empty((0, width)), seed=fitted["seed"], table=table)[0]
-        with torch.random.fork_rng(devices=[]):  # leave the global RNG alone
-            net.initialize()
+        net.initialize()  # from the net's own generator: the global RNG is untouched
         load_tensors(cls._saved_modules(net), state["tensors"])
         restore_fitted(est, state, net)
         names = getattr(est, "feature_names_in_", None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import threading
 import warnings
 from contextlib import contextmanager
 
@@ -35,13 +36,39 @@ def check_real(est, name: str, low: float, high: float = np.inf, *,
     """``getattr(est, name)`` must be a real number between ``low`` and ``high``."""
     value = getattr(est, name)
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = ok and math.isfinite(value)  # inf is never a usable setting
     ok = ok and (low < value if low_open else low <= value)
     ok = ok and (value < high if high_open else value <= high)
     if not ok:
         lo, hi = "(" if low_open else "[", ")" if high_open else "]"
         bound = f"in {lo}{low}, {high}{hi}" if np.isfinite(high) else \
             f"{'>' if low_open else '>='} {low}"
-        raise ValueError(f"{name} must be a real number {bound}, got {value!r}")
+        raise ValueError(f"{name} must be a finite real number {bound}, got {value!r}")
+
+
+def check_bool(est, name: str) -> None:
+    """``getattr(est, name)`` must be a bool (``"no"`` is not False)."""
+    value = getattr(est, name)
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+
+
+def check_device(device) -> None:
+    """``device`` must name a torch device that exists here, before any training."""
+    try:
+        kind = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device") from exc
+    if kind.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0 or (kind.index or 0) >= count:
+            raise ValueError(f"device={device!r}: this machine has {count} CUDA device(s); "
+                             "use device='cpu'")
+    elif kind.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ValueError(f"device={device!r}: MPS is not available here; use 'cpu'")
+    elif kind.type != "cpu":
+        raise ValueError(f"device={device!r}: skgauss trains on 'cpu', 'cuda' or 'mps'")
 
 
 def check_network_params(est) -> None:
@@ -49,6 +76,8 @@ def check_network_params(est) -> None:
     check_integer(est, "max_epochs", 1)
     check_integer(est, "batch_size", 2)
     check_integer(est, "patience", 1)
+    check_integer(est, "verbose", 0)
+    check_bool(est, "early_stopping")
     check_real(est, "lr", 0.0, low_open=True)
     check_real(est, "validation_fraction", 0.0, 1.0, high_open=True)
     sizes = est.hidden_layer_sizes
@@ -56,10 +85,23 @@ def check_network_params(est) -> None:
         isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
     ):
         raise ValueError(f"hidden_layer_sizes must be a tuple of integers >= 1, got {sizes!r}")
-    try:
-        torch.device(est.device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device={est.device!r} is not a torch device") from exc
+    check_device(est.device)
+
+
+#: largest |value| the autoencoder trains on: its squared error must stay far
+#: from float32's 3.4e38 (the flow standardises its input in float64 first)
+MAX_ABS_INPUT = 1e10
+
+
+def check_magnitude(X: np.ndarray) -> None:
+    """Refuse training data too large for a float32 network, naming the fix."""
+    top = float(np.abs(X).max()) if X.size else 0.0
+    if top > MAX_ABS_INPUT:
+        raise ValueError(
+            f"X has values up to {top:.3g}; the network computes in float32 and its "
+            f"squared error overflows beyond ~{MAX_ABS_INPUT:.0e}: standardise X "
+            "(e.g. sklearn.preprocessing.StandardScaler) before fitting"
+        )
 
 
 def float32_tensor(A: np.ndarray, what: str) -> torch.Tensor:
@@ -199,6 +241,23 @@ def check_trained(net, modules: dict) -> None:
             f"the validation loss became {last['valid_loss']}; lower lr (or alpha), or "
             "standardise the input. The previous model is kept."
         )
+
+
+_GLOBAL_RNG_LOCK = threading.Lock()
+
+
+@contextmanager
+def seeded_global_rng(seed: int):
+    """torch's global CPU generator seeded with ``seed`` inside, restored after.
+
+    For modules that draw their initial weights from the global RNG and cannot
+    take a generator (zuko's flows). The lock makes the save/seed/draw/restore
+    sequence atomic between skgauss fits in threads, which ``fork_rng`` alone
+    is not; keep the section short (construction only, not training).
+    """
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 #: JSON metadata every estimator's fitted state holds (see skgauss.io)

@@ -38,6 +38,7 @@ from ._common import (
     module_tensors,
     restore_fitted,
     run_batched,
+    seeded_global_rng,
     standard_normal_draws,
     trained_params,
 )
@@ -337,13 +338,12 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         scale[scale <= tiny] = 1.0
         U = float32_tensor(Y / scale, "X after standardisation")
         net = self._build_net(Y.shape[1], seed)
-        # skorch initialises the weights inside fit: seed a forked RNG so the
-        # init is reproducible and torch's global RNG is left untouched
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        # zuko draws its initial weights from torch's global RNG: seed it, under a
+        # lock, for the construction only (fits in threads stay reproducible)
+        with seeded_global_rng(seed):
             net.initialize()  # as skorch's fit would, to size the thread count
-            with limit_threads(fit_threads(self, net, len(U))):
-                net.partial_fit(U.to(net.device))
+        with limit_threads(fit_threads(self, net, len(U))):
+            net.partial_fit(U.to(net.device))
         check_trained(net, {"module.": net.module_})
         # assign fitted state only now: a failed fit leaves a previous fit intact
         self.net_, self.mean_, self.scale_ = net, mean, scale
@@ -400,7 +400,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if least > held:
             raise ValueError(f"the parameters describe a flow of at least {least} weights, "
                              f"the weights file holds {held}")
-        with torch.random.fork_rng(devices=[]):  # leave the global RNG alone
+        with seeded_global_rng(0):  # leave the global RNG alone
             module = _FlowModule(est.flow, width, est.n_transforms, est.hidden_layer_sizes)
         tensors = {f"module.{k}": tuple(v.shape) for k, v in module.state_dict().items()}
         arrays = {
@@ -424,7 +424,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         est.set_params(device=load_device(est, device))
         width = int(fitted.get("n_components_", fitted.get("width")))
         net = est._build_net(width, fitted["seed"])
-        with torch.random.fork_rng(devices=[]):  # leave the global RNG alone
+        with seeded_global_rng(fitted["seed"]):  # leave the global RNG alone
             net.initialize()
         load_tensors({"module.": net.module_}, state["tensors"])
         restore_fitted(est, state, net)

@@ -24,6 +24,8 @@ from skorch.utils import to_tensor
 from torch import nn
 from torch.utils.data import Dataset, Subset
 
+from .nn import seeded_module
+
 __all__: list[str] = []
 
 
@@ -152,6 +154,13 @@ class _Penalty(nn.Module):
                 value = entry(mean, logvar=logvar, generator=generator, **params)
             else:
                 value = entry(codes, generator=generator, **params)
+            if not isinstance(value, torch.Tensor) or value.ndim != 0:
+                raise TypeError(
+                    f"regularizer {getattr(entry, '__name__', entry)!r} must return a "
+                    f"scalar torch tensor, got {type(value).__name__}"
+                    + (f" of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor)
+                       else "")
+                )
             total = weight * value if total is None else total + weight * value
         return codes.new_zeros(()) if total is None else total
 
@@ -270,7 +279,11 @@ class _AutoencoderNet(_SeededNet):
         self.table_layout = table_layout
 
     def initialize_module(self):
-        super().initialize_module()
+        # weights from a generator owned by this net, seeded by the fit: no draw
+        # from torch's global RNG, so fits in threads are reproducible
+        generator = torch.Generator().manual_seed(self.seed)
+        self.module_ = seeded_module(
+            lambda: self.module(**self.get_params_for("module")), generator)
         self.penalty_ = _Penalty(self.penalty_terms).to(self.device)
         device = torch.device(self.device)
         self.prior_generator_ = torch.Generator(device=device).manual_seed(

@@ -8,6 +8,7 @@ import numbers
 from collections.abc import Callable, Mapping
 
 from .regularizers import REGULARIZERS, SCALES
+from .regularizers._base import check_options
 
 __all__: list[str] = []
 
@@ -63,6 +64,7 @@ def _resolve_regularizer(regularizer, regularizer_params, n_components: int, see
         for key in params:
             if not _signature_accepts(target, key):
                 raise ValueError(f"regularizer {name!r} has no option {key!r}")
+        check_options(name, entry, params)  # declared beside each penalty
         if isinstance(entry, type):  # stateful penalty (adversarial): build it now
             entry = entry(n_components, random_state=seed, **params)
             params = {}

@@ -9,13 +9,21 @@ reparameterised draw :math:`z = \\mu + \\sigma \\odot \\varepsilon`,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import torch
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "AutoencoderModule", "AutoencoderOutput", "make_mlp"]
+__all__ = [
+    "ACTIVATIONS",
+    "AutoencoderModule",
+    "AutoencoderOutput",
+    "make_mlp",
+    "seeded_module",
+    "soft_clip",
+]
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -48,6 +56,23 @@ def make_mlp(
         n_in = width
     layers.append(nn.Linear(n_in, n_out))
     return nn.Sequential(*layers)
+
+
+#: beyond +-LOGVAR_LIMIT the log-variance grows like log(log(.)) (see soft_clip)
+LOGVAR_LIMIT = 20.0
+
+
+def soft_clip(x: torch.Tensor, limit: float) -> torch.Tensor:
+    r"""Identity on :math:`[-c, c]`, :math:`\pm(c + \log(1 + \log(1 + |x| - c)))`
+    beyond.
+
+    Continuous with a continuous, non-zero derivative, so training still moves a
+    large value; at most :math:`c + 4.5` for any finite float32 input, so
+    :math:`e^{x}` stays finite (``kl`` on unstandardised data, whose raw
+    log-variances reach thousands). Values in :math:`[-c, c]` pass unchanged.
+    """
+    over = torch.log1p(torch.log1p((x.abs() - limit).clamp_min(0.0)))
+    return torch.where(x.abs() > limit, torch.sign(x) * (limit + over), x)
 
 
 class AutoencoderModule(nn.Module):
@@ -88,8 +113,8 @@ class AutoencoderModule(nn.Module):
         h = self.encoder(x)
         if not self.gaussian_head:
             return h, None
-        mean, logvar = h.chunk(2, dim=1)
-        return mean, logvar
+        mean, raw = h.chunk(2, dim=1)
+        return mean, soft_clip(raw, LOGVAR_LIMIT)
 
     def forward(
         self, x: torch.Tensor, generator: torch.Generator | None = None
@@ -102,3 +127,41 @@ class AutoencoderModule(nn.Module):
             )
             codes = mean + torch.exp(0.5 * logvar) * eps
         return AutoencoderOutput(self.decoder(codes), codes, mean, logvar)
+
+
+def _reset_linear(layer: nn.Linear, generator: torch.Generator) -> None:
+    """``nn.Linear.reset_parameters`` with an explicit generator: the same law and
+    the same order of draws as torch's default initialisation."""
+    nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+    if layer.bias is not None:
+        fan_in = layer.weight.shape[1]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+
+
+def seeded_module(factory: Callable[[], nn.Module], generator: torch.Generator) -> nn.Module:
+    """``factory()`` with its weights drawn from ``generator`` only.
+
+    The module is built on the ``meta`` device (no memory, no draw from torch's
+    global RNG), moved to empty CPU storage, and every ``nn.Linear`` initialised as
+    torch's default does, in the same order, from ``generator``: concurrent fits
+    in threads neither disturb each other nor the process-wide generator, and a
+    seed gives the same weights as ``torch.manual_seed(seed)`` followed by the
+    ordinary construction. Under a ``meta`` default device (shape checks) the
+    module stays on ``meta``. Only modules made of ``nn.Linear`` layers and
+    parameter-free ones are accepted.
+    """
+    target = torch.get_default_device()
+    with torch.device("meta"):
+        module = factory()
+    if target.type == "meta":
+        return module
+    module = module.to_empty(device="cpu")
+    for part in module.modules():
+        if isinstance(part, nn.Linear):
+            _reset_linear(part, generator)
+        elif any(True for _ in part.parameters(recurse=False)) or any(
+                True for _ in part.buffers(recurse=False)):
+            raise TypeError(f"seeded_module cannot initialise {type(part).__name__}")
+    return module
+

@@ -17,6 +17,14 @@ Two kinds of registry entries need more than codes:
   encoder's penalty and its ``discriminator_step(z, generator=...)`` updates its own
   parameters with its own optimizer, once per training batch.
 
+Every entry with options declares the valid values of each beside its code, as
+``entry.constraints = {option: [constraint, ...]}`` (scikit-learn's
+``Interval``/``StrOptions``/``"boolean"``/``None`` or ``_base.Items`` /
+``_base.Weights``); the estimator checks the options a user gives against them
+before training, so a value that would zero or flip a penalty (``scales=[-1]``,
+``t_max=-3``, a negative weight) or crash it mid-training (``n_points=1``) is a
+``ValueError`` naming the option.
+
 ``REGULARIZERS`` maps names to entries; ``SCALES`` gives each entry the multiplier
 that makes ``alpha=1.0`` a sensible starting weight against a reconstruction MSE of
 standardised data.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Real
 
 import torch
+from sklearn.utils._param_validation import Interval
 from torch import nn
 from torch.func import functional_call
 from torch.nn.functional import softplus
 
-from ._base import check_batch
+from ._base import POSITIVE, POSITIVE_INT, Items, check_batch
 
 __all__ = ["AdversarialPenalty"]
 
@@ -48,9 +50,9 @@ class AdversarialPenalty(nn.Module):
     betas : tuple of float, default=(0.5, 0.999)
         Adam's betas (WAE's setting).
     random_state : int, optional
-        Seed of the discriminator's initial weights (drawn under
-        :func:`torch.random.fork_rng`, leaving the global RNG untouched); two
-        instances with the same seed are identical.
+        Seed of the discriminator's initial weights, drawn from a generator of
+        its own (torch's global RNG is not used); two instances with the same
+        seed are identical.
 
     Attributes
     ----------
@@ -59,6 +61,13 @@ class AdversarialPenalty(nn.Module):
     optimizer : torch.optim.Adam
         Its optimizer.
     """
+
+    #: valid option values, checked before training (see skgauss.regularizers)
+    constraints = {
+        "hidden_layer_sizes": [Items(POSITIVE_INT, min_len=0, what="widths")],
+        "lr": [POSITIVE],
+        "betas": [Items(Interval(Real, 0, 1, closed="left"), 2, 2)],
+    }
 
     def __init__(
         self,
@@ -70,10 +79,16 @@ class AdversarialPenalty(nn.Module):
         random_state: int | None = None,
     ) -> None:
         super().__init__()
-        with torch.random.fork_rng(devices=[]):
-            if random_state is not None:
-                torch.manual_seed(random_state)
-            self.discriminator = _mlp(n_components, hidden_layer_sizes)
+        from ..nn import seeded_module  # (skgauss.nn imports nothing from here)
+
+        generator = torch.Generator()
+        if random_state is None:
+            generator.seed()
+        else:
+            generator.manual_seed(random_state)
+        # drawn from its own generator: no use of torch's global RNG
+        self.discriminator = seeded_module(
+            lambda: _mlp(n_components, hidden_layer_sizes), generator)
         self.optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas)
 
     def forward(self, z: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

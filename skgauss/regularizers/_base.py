@@ -1,14 +1,112 @@
 """Shared helpers of the penalties: batch checks, squared distances, pair sums,
-projections."""
+projections, and the declarative constraints on their options."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping, Sequence
+from numbers import Integral, Real
 
 import torch
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    _Constraint,
+    make_constraint,
+)
 from torch.utils.checkpoint import checkpoint
 
-__all__ = ["check_batch", "pair_sum", "random_directions", "sqdist"]
+__all__ = [
+    "Items",
+    "POSITIVE",
+    "POSITIVE_INT",
+    "Weights",
+    "check_batch",
+    "check_options",
+    "pair_sum",
+    "random_directions",
+    "sqdist",
+]
+
+# --------------------------------------------------------------- option constraints
+# Each penalty carries ``constraints = {option: [sklearn constraint, ...]}`` beside
+# its code; the resolution checks every option given against it before training
+# (scikit-learn's ``_parameter_constraints`` mechanism, applied to penalty options).
+
+#: a finite real number > 0
+POSITIVE = Interval(Real, 0, None, closed="neither")
+#: an integer >= 1
+POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class Items(_Constraint):
+    """A list or tuple of ``min_len``..``max_len`` items, each satisfying ``item``."""
+
+    def __init__(self, item: _Constraint, min_len: int = 1, max_len: int | None = None,
+                 what: str = "values"):
+        super().__init__()
+        self.item, self.min_len, self.max_len, self.what = item, min_len, max_len, what
+
+    def is_satisfied_by(self, val) -> bool:
+        return (
+            isinstance(val, (list, tuple))
+            and self.min_len <= len(val) <= (self.max_len or len(val))
+            and all(not isinstance(v, bool) and self.item.is_satisfied_by(v) for v in val)
+        )
+
+    def __str__(self) -> str:
+        size = (f"{self.min_len}" if self.max_len == self.min_len
+                else f"at least {self.min_len}")
+        return f"a list of {size} {self.what}, each {self.item}"
+
+
+class Weights(_Constraint):
+    """Names from ``names``: a non-empty list of distinct names, or a dict of
+    name -> finite weight >= 0 with at least one weight > 0."""
+
+    def __init__(self, names: Sequence[str]):
+        super().__init__()
+        self.names = tuple(names)
+
+    def is_satisfied_by(self, val) -> bool:
+        if isinstance(val, Mapping):
+            return (bool(val) and set(val) <= set(self.names)
+                    and all(_is_real(w) and w >= 0 for w in val.values())
+                    and any(w > 0 for w in val.values()))
+        return (isinstance(val, (list, tuple)) and bool(val) and len(set(val)) == len(val)
+                and all(isinstance(v, str) for v in val) and set(val) <= set(self.names))
+
+    def __str__(self) -> str:
+        return (f"a non-empty list of distinct names from {list(self.names)}, or a dict "
+                "of them to finite weights >= 0, not all 0")
+
+
+def check_options(name: str, entry, options: dict) -> None:
+    """Check ``options`` against ``entry.constraints`` (a dict ``{option: [constraint,
+    ...]}`` of scikit-learn constraints, :class:`Items` or :class:`Weights`); an
+    ``InvalidParameterError`` (a ``ValueError`` and ``TypeError``) names the
+    option, the valid values and the value given."""
+    constraints = getattr(entry, "constraints", None) or {}
+    for option, value in options.items():
+        if option not in constraints:
+            continue
+        allowed = [c if isinstance(c, (Items, Weights)) else make_constraint(c)
+                   for c in constraints[option]]
+        if isinstance(value, bool) and "boolean" not in constraints[option]:
+            ok = False  # True/False are not numbers here
+        else:
+            ok = any(c.is_satisfied_by(value) for c in allowed)
+        if not ok:
+            texts = [str(c) for c in allowed]
+            text = texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " or " + texts[-1]
+            raise InvalidParameterError(
+                f"The {option!r} option of regularizer {name!r} must be {text}. "
+                f"Got {value!r} instead."
+            )
 
 # pair_sum builds the n x m matrix at once up to PAIR_WHOLE pairs (n = m = 2048);
 # beyond, blocks of PAIR_BLOCK pairs (4 MiB in float32), which stay in cache

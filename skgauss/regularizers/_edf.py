@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import scipy.stats
 import torch
+from sklearn.utils._param_validation import StrOptions
 
-from ._base import check_batch
+from ._base import POSITIVE_INT, Weights, check_batch
 
 __all__ = ["edf"]
 
@@ -157,3 +158,11 @@ def edf(
         values, dof = _STATISTICS[name](z, generator, max_pairs)
         total = total + weight * _METHODS[method](torch.sort(values, dim=0).values, dof)
     return total
+
+
+# valid option values, checked before training (see skgauss.regularizers)
+edf.constraints = {
+    "statistics": [Weights(_STATISTICS)],
+    "method": [StrOptions(set(_METHODS))],
+    "max_pairs": [POSITIVE_INT],
+}

@@ -6,8 +6,9 @@ import math
 from collections.abc import Sequence
 
 import torch
+from sklearn.utils._param_validation import StrOptions
 
-from ._base import check_batch, pair_sum
+from ._base import POSITIVE, Items, check_batch, pair_sum
 from ._hyp1f1 import phi_d
 
 __all__ = ["bhep", "cramer_wold", "mmd"]
@@ -215,3 +216,17 @@ def cramer_wold(
     radial = kernel(z.square().sum(1) / (2 + 4 * g), d).mean() / math.sqrt(g + 0.5)
     distance = within + 1 / math.sqrt(1 + g) - 2 * radial
     return torch.log(distance.clamp_min(torch.finfo(z.dtype).tiny)) if log else distance
+
+
+# valid option values, checked before training (see skgauss.regularizers)
+mmd.constraints = {
+    "kernel": [StrOptions({"imq", "rbf"})],
+    "scales": [Items(POSITIVE, what="IMQ scales")],
+    "bandwidth": [POSITIVE, None],
+}
+bhep.constraints = {"bandwidth": [POSITIVE, None]}
+cramer_wold.constraints = {
+    "gamma": [POSITIVE, None],
+    "phi": [StrOptions(set(_PHI))],
+    "log": ["boolean"],
+}

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import torch
+from numbers import Integral
 
-from ._base import check_batch, random_directions
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import (
+    POSITIVE,
+    POSITIVE_INT,
+    check_batch,
+    random_directions,
+)
 
 __all__ = ["epps_pulley", "sliced_wasserstein"]
 
@@ -95,3 +103,15 @@ def epps_pulley(
     gauss = torch.exp(-t.square() / 2)
     err = (xt.cos().mean(0) - gauss).square() + xt.sin().mean(0).square()  # (L, T)
     return (err @ (weights * gauss)).mean()
+
+
+# valid option values, checked before training (see skgauss.regularizers)
+sliced_wasserstein.constraints = {
+    "n_projections": [POSITIVE_INT],
+    "target": [StrOptions({"quantiles", "prior"})],
+}
+epps_pulley.constraints = {
+    "n_projections": [POSITIVE_INT],
+    "t_max": [POSITIVE],
+    "n_points": [Interval(Integral, 2, None, closed="left")],
+}
