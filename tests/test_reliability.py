@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 
-import skgauss
 from skgauss import GaussianAutoencoder, NonFiniteLossError
 
 

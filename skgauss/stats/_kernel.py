@@ -7,7 +7,7 @@ import functools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import special
@@ -50,7 +50,10 @@ def mmd_to_standard_normal(Z: np.ndarray) -> float:
 
         \widehat{\mathrm{MMD}}^2 = \frac{1}{n(n-1)}\sum_{i\ne j}k(z_i,z_j)
         - \frac2n \sum_i \mathbb E_Z k(z_i, Z) + \mathbb E k(Z, Z').
+
+    ``Z`` must be a finite real array of at least two rows (``ValueError``).
     """
+    Z = _check_codes(Z)
     n, d = Z.shape
     s = math.sqrt(d)
     zz = _pair_sum(Z, _gauss_block, gamma=1 / (2 * s)) / (n * (n - 1))
@@ -84,8 +87,10 @@ def energy_to_standard_normal(Z: np.ndarray) -> float:
         - \mathbb E\|Z - Z'\| - \frac{1}{n(n-1)}\sum_{i\ne j}\|z_i - z_j\|,
 
     with :math:`\mathbb E\|Z - Z'\| = 2\Gamma_d` and
-    :func:`expected_distance_to_standard_normal`.
+    :func:`expected_distance_to_standard_normal`. ``Z`` must be a finite real
+    array of at least two rows (``ValueError``).
     """
+    Z = _check_codes(Z)
     n, d = Z.shape
     zz = _pair_sum(Z, _dist_block) / (n * (n - 1))
     return float(2 * expected_distance_to_standard_normal(Z).mean() - 2 * _gamma_ratio(d) - zz)
@@ -112,8 +117,12 @@ def cramer_wold_to_standard_normal(Z: np.ndarray, gamma: float = 0.16) -> float:
     expectation does not depend on n (CWAE uses :math:`\gamma = (4/(3n))^{2/5}`,
     0.16 at n = 128, and the approximation
     :math:`\varphi_d(s) \approx (1 + 4s/(2d-3))^{-1/2}`). ``hyp1f1`` costs
-    ~1 us per pair.
+    ~1 us per pair. ``Z`` must be a finite real array of at least two rows and
+    ``gamma`` a finite number > 0 (``ValueError``).
     """
+    Z = _check_codes(Z)
+    if isinstance(gamma, bool) or not isinstance(gamma, Real) or not 0 < gamma < math.inf:
+        raise ValueError(f"gamma must be a finite number > 0, got {gamma!r}")
     n, d = Z.shape
     zz = _pair_sum(Z, _cw_block, gamma=gamma) / (n * (n - 1) * math.sqrt(gamma))
     zp = special.hyp1f1(0.5, d / 2, -_sqnorms(Z) / (2 + 4 * gamma)).mean()

@@ -7,6 +7,7 @@ import inspect
 import math
 import warnings
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 
@@ -128,6 +129,8 @@ def gaussianity_report(Z, *, alpha: float = 0.05, random_state=0) -> Gaussianity
         ``.table`` (a DataFrame with columns test, family, statistic, pvalue,
         n_samples_used, checks, note), ``.verdicts`` and ``print(report)``.
     """
+    if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 < alpha < 1:
+        raise ValueError(f"alpha must be a level in (0, 1), got {alpha!r}")
     Z = _check_codes(Z)
     rows = []
     for name, family, test, checks in _REPORT:
