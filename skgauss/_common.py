@@ -297,7 +297,14 @@ def check_saved_params(cls, params: dict):
         raise ValueError(f"unknown parameters {sorted(set(params) - valid)} for {cls.__name__}")
     if params.get("callbacks") not in (None, []):
         raise ValueError("a saved model has no callbacks; got callbacks in params.json")
-    return cls(**params)
+    est = cls(**params)
+    try:
+        kind = torch.device(est.device).type
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={est.device!r} is not a torch device") from exc
+    if kind in ("cuda", "mps"):  # the device is chosen at load (load_device)
+        est.set_params(device="cpu")
+    return est
 
 
 def load_device(est, device):
@@ -312,6 +319,7 @@ def load_device(est, device):
                 stacklevel=4,
             )
             device = "cpu"
+    check_device(device)
     return device
 
 
