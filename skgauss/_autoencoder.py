@@ -397,7 +397,11 @@ default=None
             X = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset,
                               ensure_min_samples=min_samples)
             return X, None
-        validate_data(self, X, skip_check_array=True, reset=reset)
+        if _frame_kind(X) == "array":  # numeric arrays: scikit-learn's checks and messages
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset,
+                              ensure_min_samples=min_samples)
+        else:
+            validate_data(self, X, skip_check_array=True, reset=reset)
         table = (_TableCodec.fit(X, self.categorical_features,
                                  scale_numeric=self.scale_numeric, clip=self.clip,
                                  handle_unknown=self.handle_unknown)
@@ -406,7 +410,7 @@ default=None
             raise ValueError("this model was fitted without categorical_features; set it "
                              "before the first fit")
         E = table.encode(X)
-        dtype = X.dtype if _frame_kind(X) == "array" and np.asarray(X).dtype == np.float32 \
+        dtype = np.float32 if _frame_kind(X) == "array" and X.dtype == np.float32 \
             else np.float64
         if E.shape[0] < min_samples:
             raise ValueError(f"Found array with {E.shape[0]} sample(s) while a minimum of "

@@ -29,7 +29,8 @@ def tiny_flow(**kw):
     return skgauss.GaussianFlow(**{"n_transforms": 1, **TINY, **kw})
 
 
-ESTIMATORS = [tiny_autoencoder(), tiny_autoencoder(regularizer="none", validation_fraction=0.0)]
+ESTIMATORS = [tiny_autoencoder(), tiny_autoencoder(regularizer="none", validation_fraction=0.0),
+              tiny_autoencoder(categorical_features="from_dtype")]  # the table codec path
 if HAS_ZUKO:  # GaussianFlow needs the [flow] extra
     ESTIMATORS += [tiny_flow(), tiny_flow(flow="realnvp", n_components=1, validation_fraction=0.0)]
 
