@@ -251,3 +251,44 @@ def test_survey_example_returns_rows_of_the_real_table(tmp_path):
         assert synthetic[c].between(1, 7).all()
     assert (synthetic["popul"] >= 0).all() and set(synthetic["PID"]) <= set(ex.PARTY)
     assert 0 < report.column_shapes <= 1 and (tmp_path / "fig.png").stat().st_size > 0
+
+
+def test_nullable_dtypes_round_trip_and_unscaled_encoding():
+    df = pd.DataFrame({"n": pd.array([1, 2, 3, 4] * 10, dtype="Int64"),
+                       "flag": pd.array([True, False, None, True] * 10, dtype="boolean"),
+                       "s": pd.array(["a", None, "b", "a"] * 10, dtype="string")})
+    codec = _TableCodec.fit(df, "from_dtype", scale_numeric=False)
+    E = codec.encode(df)
+    np.testing.assert_array_equal(E[:, 0], df["n"].to_numpy(dtype=float))  # unscaled
+    back = codec.decode(E)
+    assert back.dtypes.tolist() == df.dtypes.tolist()
+    pd.testing.assert_frame_equal(back, df)
+
+
+def test_partial_fit_and_warm_start_keep_the_encoding():
+    df = mixed_table()
+    ae = tiny()
+    ae.partial_fit(df.iloc[:100]).partial_fit(df.iloc[100:])
+    assert ae.n_iter_ == 2 and ae.transform(df).shape == (200, 2)
+    warm = tiny(warm_start=True).fit(df)
+    categories = warm.categories_
+    warm.fit(df)
+    assert warm.n_iter_ == 6 and warm.categories_ == categories
+    with pytest.raises(ValueError, match="categories not seen"):
+        bad = df.copy()
+        bad["town"] = "Perth"
+        warm.fit(bad)
+    assert warm.n_iter_ == 6  # the failed fit left the model as it was
+
+
+def test_codec_state_is_validated():
+    codec = _TableCodec.fit(mixed_table(), "from_dtype")
+    state, arrays = codec.get_state()
+    again = _TableCodec.from_state(state, arrays)
+    np.testing.assert_array_equal(again.encode(mixed_table()), codec.encode(mixed_table()))
+    with pytest.raises(ValueError, match="'bias' must hold"):
+        _TableCodec.from_state(state, {**arrays, "bias": arrays["bias"][:-1]})
+    with pytest.raises(ValueError, match="exactly the keys"):
+        _TableCodec.from_state({**state, "extra": 1}, arrays)
+    with pytest.raises(ValueError, match="column 0 is malformed"):
+        _TableCodec.from_state({**state, "kinds": ["text"] * len(state["kinds"])}, arrays)
