@@ -20,15 +20,11 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import os
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from numbers import Real
 
 import numpy as np
-import scipy.stats
 from sklearn.utils import check_array
-from threadpoolctl import threadpool_limits
 
 from . import stats as _st
 from ._fidelity import FidelityReport, fidelity_report
@@ -52,46 +48,6 @@ __all__ = [
 def _check_codes(Z) -> np.ndarray:
     """Validate a code matrix: finite, 2-D, at least 2 rows, float."""
     return _st._check_codes(Z, dtype=[np.float64, np.float32])
-
-
-def _block_average(
-    distance: Callable,
-    Z,
-    *,
-    block_size: int = 2048,
-    max_samples: int | None = 100_000,
-    random_state: int | None = 0,
-    n_jobs: int | None = None,
-    **options,
-) -> float:
-    r"""Average an unbiased all-pairs distance over disjoint shuffled blocks.
-
-    Rows are shuffled with ``random_state``, the first ``max_samples`` kept
-    (all if None) and cut into :math:`\lceil n / \text{block\_size} \rceil`
-    near-equal blocks; the block values are averaged with weights
-    :math:`m(m-1)`. Unbiased blocks give an unbiased average. Blocks run on
-    ``n_jobs`` threads (None: up to 4, one per core) with single-threaded
-    BLAS; the result does not depend on ``n_jobs``.
-    """
-    Z = _check_codes(Z)
-    block_size = _st._check_int(block_size, "block_size", 2)
-    max_samples = _st._check_int(max_samples, "max_samples", 2, none_ok=True)
-    n_jobs = _st._check_int(n_jobs, "n_jobs", 1, none_ok=True) or min(4, os.cpu_count() or 1)
-    n = Z.shape[0]
-    n_use = n if max_samples is None else min(n, max_samples)
-    if n_use == n and n <= block_size:
-        return distance(Z.astype(np.float64, copy=False), **options)
-    index = np.random.default_rng(random_state).permutation(n)[:n_use]
-    blocks = np.array_split(index, max(1, min(-(-n_use // block_size), n_use // 2)))
-
-    def one(rows: np.ndarray) -> float:
-        return distance(Z[rows].astype(np.float64, copy=False), **options)
-
-    # one BLAS thread per block and blocks in parallel: no oversubscription
-    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(n_jobs) as pool:
-        values = list(pool.map(one, blocks))
-    weights = [len(b) * (len(b) - 1) for b in blocks]
-    return float(np.dot(weights, values) / sum(weights))
 
 
 def gaussianity_score(
@@ -172,7 +128,7 @@ def gaussianity_score(
     >>> gaussianity_score(rng.standard_normal((1000, 4)) + 1) < -0.01
     True
     """
-    return -_block_average(
+    return -_st._block_average(
         _st.mmd_to_standard_normal,
         Z,
         block_size=block_size,
@@ -185,64 +141,11 @@ def gaussianity_score(
 # --------------------------------------------------------------------------
 # other statistics (distances: lower is better; scorers negate them)
 
-
-def _cvm_w2(U: np.ndarray) -> np.ndarray:
-    r"""Cramér--von Mises :math:`W^2` of each column of CDF values U."""
-    n = U.shape[0]
-    U = np.sort(U, axis=0)
-    grid = (2 * np.arange(1, n + 1) - 1) / (2 * n)
-    return 1 / (12 * n) + ((U - grid[:, None]) ** 2).sum(axis=0)
-
-
-def radii_cvm_distance(Z) -> float:
-    r""":math:`(W^2 - 1/6)/n`, :math:`W^2` the Cramér--von Mises statistic of
-    :math:`\|z_i\|^2` against :math:`\chi^2_d`: estimates
-    :math:`\int (F_n - F)^2 dF`, and :math:`\mathbb E W^2 = 1/6` under the null."""
-    Z = _check_codes(Z).astype(np.float64, copy=False)
-    U = scipy.stats.chi2.cdf(_st._sqnorms(Z), Z.shape[1])[:, None]
-    return float((_cvm_w2(U)[0] - 1 / 6) / Z.shape[0])
-
-
-def coordinate_cvm_distance(Z) -> float:
-    r"""Mean over coordinates of :math:`(W^2_k - 1/6)/n` against N(0, 1)."""
-    Z = _check_codes(Z).astype(np.float64, copy=False)
-    return float(np.mean(_cvm_w2(scipy.stats.norm.cdf(Z)) - 1 / 6) / Z.shape[0])
-
-
-def sliced_cvm_distance(Z, n_directions: int = 64, random_state: int | None = 0) -> float:
-    r"""Mean over ``n_directions`` seeded unit directions :math:`\theta` of
-    :math:`(W^2 - 1/6)/n` for :math:`Z\theta` against N(0, 1)."""
-    Z = _check_codes(Z).astype(np.float64, copy=False)
-    L = _st._check_int(n_directions, "n_directions", 1)
-    theta = np.random.default_rng(random_state).standard_normal((L, Z.shape[1]))
-    theta /= np.linalg.norm(theta, axis=1, keepdims=True)
-    return float(np.mean(_cvm_w2(scipy.stats.norm.cdf(Z @ theta.T)) - 1 / 6) / Z.shape[0])
-
-
-def moment_kl_distance(Z) -> float:
-    r"""Gaussian KL :math:`\tfrac12(\operatorname{tr}\hat\Sigma + \|\hat\mu\|^2 - d
-    - \log\det\hat\Sigma)` minus its first-order null mean
-    :math:`(d + d(d+1)/2)/(2n)`, so that it is ~0 under N(0, I) at every n.
-    Sees mean and covariance only; ``inf`` for a singular covariance."""
-    res = _st.moment_test(Z)
-    return res.details["kl"] - res.df / (2 * res.n_samples_used)
-
-
 STATISTICS: dict[str, Callable] = {
-    "mmd": functools.partial(_block_average, _st.mmd_to_standard_normal),
-    "energy": functools.partial(_block_average, _st.energy_to_standard_normal),
-    "cramer_wold": functools.partial(
-        _block_average,
-        _st.cramer_wold_to_standard_normal,
-        block_size=512,
-        max_samples=4096,
-    ),
-    "moment_kl": moment_kl_distance,
-    "radii_cvm": radii_cvm_distance,
-    "coordinate_cvm": coordinate_cvm_distance,
-    "sliced_cvm": sliced_cvm_distance,
+    name: entry.distance for name, entry in _st.TESTS.items() if entry.distance is not None
 }
-"""Distances to N(0, I) (lower is better) by name, for :func:`make_gaussianity_scorer`.
+"""Distances to N(0, I) (lower is better) by name, for :func:`make_gaussianity_scorer`:
+the ``distance`` of every entry of the registry :data:`skgauss.stats.TESTS` that has one.
 
 ``mmd``, ``energy`` and ``cramer_wold`` are unbiased and block-averaged
 (options ``block_size``, ``max_samples``, ``random_state``; ``cramer_wold``
@@ -386,9 +289,7 @@ class _SampleScorer:
             S = check_array(_sample(estimator, m, self.random_state), dtype=np.float64)
         if m < 2:
             raise ValueError(f"the sample scorer needs at least 2 rows, got {m}")
-        cross = _st._cross_sum(S, X, _st._dist_block) / m**2
-        within = _st._pair_sum(S, _st._dist_block) + _st._pair_sum(X, _st._dist_block)
-        return -float(2 * cross - within / (m * (m - 1)))
+        return -_st.energy_distance(S, X)
 
     def __repr__(self) -> str:
         return (
@@ -410,7 +311,7 @@ def make_sample_scorer(max_samples: int = 1000, random_state: int | None = 0) ->
         \sum_{i\ne j}\big(\|s_i - s_j\| + \|x_i - x_j\|\big)\Big),
 
     the unbiased energy distance in data units (~0 when the samples follow
-    the data's law). Cost :math:`O(m^2 p)`. For a
+    the data's law; :func:`skgauss.stats.energy_distance`). Cost :math:`O(m^2 p)`. For a
     :class:`~skgauss.GaussianAutoencoder` fitted with ``categorical_features``
     (alone or ending a Pipeline), samples and rows are compared in its encoded
     space: standardised numeric columns and one-hot categorical blocks.

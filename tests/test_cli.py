@@ -1,9 +1,14 @@
 """`skgauss compare` end to end on tiny settings, and its bad-input exits."""
 
+import contextlib
 import csv
+import io
 import json
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +26,16 @@ def report(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory):
+    """A text-format run: (stdout, stderr, output folder)."""
+    out = tmp_path_factory.mktemp("cli") / "text"
+    capture = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(capture[0]), contextlib.redirect_stderr(capture[1]):
+        assert main([*TINY, "--out", str(out)]) == 0
+    return capture[0].getvalue(), capture[1].getvalue(), out
+
+
 def test_report_files(report):
     rows = json.loads((report / "results.json").read_text())
     assert [r["model"] for r in rows] == [
@@ -30,13 +45,19 @@ def test_report_files(report):
     assert len(csv_rows) == len(rows)
     for r, c in zip(rows, csv_rows, strict=True):
         for key, value in r.items():
-            if key == "model":
-                assert c[key] == value
+            if key == "model" or isinstance(value, bool):
+                assert c[key] == str(value)
             else:
                 assert float(c[key]) == pytest.approx(value, nan_ok=True)
     assert rows[0]["recon_ratio_pca"] == pytest.approx(1.0)
-    for r in rows:
-        assert 0 <= r["p_radii"] <= 1 and r["fit_seconds"] >= 0
+    from skgauss.stats import TESTS
+
+    for r in rows:  # every registered test has its p-value column
+        for name, entry in TESTS.items():
+            assert (f"p_{name}" in r) == (entry.test is not None)
+        assert 0 <= r["p_radii_ks"] <= 1 and r["fit_seconds"] >= 0
+        assert r["pass_standard"] == (r["p_standard"] > 0.05)
+    assert sorted(r["rank"] for r in rows) == [1, 2, 3, 4]
     pngs = sorted(report.glob("*.png"))
     assert pngs, "no plots written"
     html = (report / "report.html").read_text()
@@ -53,8 +74,71 @@ def test_table_formats(tmp_path, capsys, fmt):
           "--format", fmt])
     out = capsys.readouterr().out
     assert "PCA(whiten)" in out and "none" in out
+    assert out.startswith("VERDICT\n")
     if fmt == "markdown":
-        assert out.lstrip().startswith("| model")
+        assert "\n| # | model |" in out
+
+
+def test_verdict_names_a_model_and_follows_the_rule(text_run):
+    stdout, _, out = text_run
+    rows = json.loads((out / "results.json").read_text())
+    by_rank = sorted(rows, key=lambda r: r["rank"])
+    lines = stdout.splitlines()
+    assert lines[0] == "VERDICT"
+    assert lines[1] == "ranking: " + " > ".join(r["model"] for r in by_rank)
+    # the paragraph names the most Gaussian model, with its reconstruction cost
+    most = max(rows, key=lambda r: r["gaussianity"])
+    assert f"The most Gaussian latent is {most['model']} " in stdout
+    assert f"{most['recon_ratio_pca']:.2f}× PCA's" in stdout
+    passing = [r["model"] for r in by_rank if r["pass_standard"]]
+    assert f"pass 'N(0, I)?' at 0.05 on {rows[0]['n_test']} held-out rows: " + (
+        ", ".join(passing) or "no model") in stdout
+    # the verdict comes before the compact table, which is in ranking order
+    table = stdout.index("recon ÷ PCA")
+    assert stdout.index("The most Gaussian latent") < table
+    body = [ln for ln in stdout[table:].splitlines()[2:] if ln[:1].isdigit()]
+    assert [ln.split()[1] for ln in body] == [r["model"] for r in by_rank]
+    assert (out / "verdict.txt").read_text().startswith("VERDICT\n")
+
+
+def test_progress_has_no_silent_steps(text_run):
+    _, stderr, _ = text_run
+    for name in ["PCA(whiten)", "Quantile+PCA(whiten)", "none", "sliced_wasserstein"]:
+        assert f"fitting {name} ..." in stderr and f"{name}: fitted in" in stderr
+        assert f"plotting {name} ..." in stderr
+    assert "plotting the trade-off" in stderr
+
+
+def test_html_verdict_first_and_one_tab_per_model(text_run):
+    _, _, out = text_run
+    rows = json.loads((out / "results.json").read_text())
+    page = (out / "report.html").read_text()
+    assert page.index('class="verdict"') < page.index("<table>")
+    tabs = re.findall(r'<a href="#(m-[^"]+)">\d+\. ([^<]+)</a>', page)
+    assert [t[1] for t in tabs] == [r["model"] for r in sorted(rows, key=lambda r: r["rank"])]
+    for anchor, name in tabs:
+        panel = page.split(f'id="{anchor}"')[1].split('class="panel"')[0]
+        assert re.search(r'src="gaussianity_[a-z_]+\.png"', panel), name
+    for key in rows[0]:  # the details table holds every column of the results
+        assert f"<th class=\"\">{key}</th>" in page or key == "model"
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs the chromium package")
+def test_report_renders_in_headless_chromium(text_run, tmp_path):
+    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+    try:
+        from screenshot_report import screenshot
+    finally:
+        sys.path.pop(0)
+    _, _, out = text_run
+    png = screenshot(out / "report.html", tmp_path / "shot.png", window_size="1200,1600")
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(png)
+    assert pixels.shape[:2] == (1600, 1200)
+    # not a blank page: the verdict box, tables and figures give many distinct rows
+    rows = pixels[..., :3].reshape(1600, -1)
+    assert len({r.tobytes() for r in rows}) > 300
 
 
 def test_csv_input_with_target_and_text_column(tmp_path, capsys):
@@ -179,3 +263,33 @@ def test_ctrl_c_stops_the_whole_run_and_writes_nothing(tmp_path, monkeypatch, ca
     assert "interrupted; nothing written" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGINT) is before
 
+
+
+def _row(model, mse, g, **kw):
+    return {"model": model, "recon_mse": mse, "recon_ratio_pca": mse, "gaussianity": g,
+            "p_affine": 0.5, "p_standard": 0.01, "pass_affine": True, "pass_standard": False,
+            "sample_energy": 0.1, "n_test": 50, **kw}
+
+
+def test_rank_is_the_tradeoff_rule_repeated():
+    from skgauss.cli._verdict import rank, verdict
+
+    rows = [_row("sharp", 1.00, -0.50), _row("near", 1.05, -0.10), _row("blob", 3.0, -0.001),
+            _row("broken", float("nan"), -0.2), _row("ok", 1.20, -0.30)]
+    # within 10 % of the best MSE (1.00): sharp, near -> near is more Gaussian; then
+    # sharp (best left, ok at 1.2 is out); then ok (1.2 vs blob 3.0); then blob; NaN last
+    assert rank(rows) == [1, 0, 4, 2, 3]
+    v = verdict(rows)
+    assert v.ranking == ["near", "sharp", "ok", "blob", "broken"]
+    assert v.answer.startswith("The most Gaussian latent is blob ")
+    assert "near ranks first" in v.answer
+    assert v.standard == [] and v.gaussian == v.ranking
+
+
+def test_pareto_front():
+    from skgauss.cli._report import pareto_front
+
+    cost = np.array([1.0, 1.0, 2.0, 0.5, 3.0, np.nan])
+    score = np.array([-0.5, -0.2, -0.1, -0.9, -0.3, 0.0])
+    # 0 is dominated by 1 (same cost, worse score); 4 by 2; NaN never on the front
+    assert pareto_front(cost, score).tolist() == [3, 1, 2]

@@ -187,3 +187,30 @@ def test_missing_matplotlib_names_the_extra(monkeypatch, fitted, X):
     for call in calls:
         with pytest.raises(ImportError, match=r"requires matplotlib.*skgauss\[plot\]"):
             call()
+
+
+def test_qq_panels_clip_one_outlier_and_mark_it():
+    Z = normal(500, 3)
+    Z[0] = 60.0  # one far outlier: |z|^2 = 10800 against chi2_3 quantiles below ~20
+    disp = GaussianityDisplay.from_codes(Z)
+    for key in ("radii", "pairs"):
+        ax = disp.axes_[key]
+        top = ax.get_ylim()[1]
+        assert top < 100, (key, top)  # the other 499 rows are not flattened
+        labels = [ln.get_label() for ln in ax.get_lines()]
+        clipped = [ln for ln in ax.get_lines() if "clipped" in ln.get_label()]
+        assert len(clipped) == 1, labels
+        n_marked = len(clipped[0].get_ydata())
+        assert n_marked >= 1 and np.all(np.asarray(clipped[0].get_ydata()) <= top)
+    assert "1 clipped above" in disp.axes_["radii"].get_legend().get_texts()[-1].get_text()
+    # without clipping every value is on the axes
+    full = GaussianityDisplay.from_codes(Z).plot(clip_quantile=None)
+    assert full.axes_["radii"].get_ylim()[1] > 10_000
+    with pytest.raises(ValueError, match="clip_quantile"):
+        disp.plot(clip_quantile=1.5)
+
+
+def test_qq_panels_clip_nothing_for_standard_normal_codes():
+    disp = GaussianityDisplay.from_codes(normal(500, 3))
+    for key in ("radii", "pairs"):
+        assert not [ln for ln in disp.axes_[key].get_lines() if "clipped" in ln.get_label()]

@@ -14,22 +14,13 @@ from hypothesis.extra import numpy as hnp
 
 from skgauss import stats as S
 
-AFFINE = {
-    "mardia_skewness": S.mardia_skewness,
-    "mardia_kurtosis": S.mardia_kurtosis,
-    "henze_zirkler": S.henze_zirkler,
-    "doornik_hansen": S.doornik_hansen,
-}
+# every test of the registry (a new entry is checked here with no edit), plus the KS
+# variants of the per-coordinate and sliced tests
+AFFINE = {n: e.test for n, e in S.TESTS.items() if e.test and e.family == S.AFFINE}
 STANDARD = {
-    "radii_ks": functools.partial(S.radii_test, method="ks"),
-    "radii_cvm": functools.partial(S.radii_test, method="cvm"),
-    "coordinate_cvm": S.coordinate_test,
+    **{n: e.test for n, e in S.TESTS.items() if e.test and e.family == S.STANDARD},
     "coordinate_ks": functools.partial(S.coordinate_test, method="ks"),
-    "sliced_cvm": S.sliced_test,
     "sliced_ks": functools.partial(S.sliced_test, method="ks"),
-    "moment": S.moment_test,
-    "mmd": S.mmd_test,
-    "energy": S.energy_test,
 }
 TESTS = {**AFFINE, **STANDARD}
 
@@ -193,7 +184,7 @@ POWER = {  # alternatives each test must reject at n = 2000, d = 16 (REFERENCE.m
     "radii_cvm": {"scale", "uniform", "t5"},
     "coordinate_cvm": {"uniform", "t5"},
     "sliced_cvm": {"scale"},
-    "moment": {"scale", "shift", "t5"},
+    "moment_kl": {"scale", "shift", "t5"},
     "mmd": {"scale", "shift", "uniform", "t5"},
     "energy": {"scale", "shift"},
 }
@@ -358,3 +349,63 @@ def test_any_input_gives_valid_result_or_value_error(Z):
             continue
         assert not np.isnan(res.statistic), name
         assert 0.0 <= res.pvalue <= 1.0, name
+
+
+# ---------------------------------------------------------------- the registry
+def test_registry_is_read_by_report_and_metrics():
+    import skgauss.metrics as M
+
+    report = S.gaussianity_report(np.random.default_rng(0).standard_normal((200, 3)))
+    assert [r.test for r in report.rows] == [n for n, e in S.TESTS.items() if e.test]
+    assert {r.family for r in report.rows} == {S.AFFINE, S.STANDARD}
+    assert set(M.STATISTICS) == {n for n, e in S.TESTS.items() if e.distance}
+    for name, fn in M.STATISTICS.items():
+        assert fn is S.TESTS[name].distance
+
+
+def test_new_registry_entry_reaches_report_and_compare_row(monkeypatch):
+    """Adding a test = one registry line: the report and ``compare``'s rows pick it up."""
+    from sklearn.decomposition import PCA
+
+    from skgauss.cli._evaluate import evaluate
+
+    def mean_test(Z):
+        z = np.sqrt(len(Z)) * np.linalg.norm(np.mean(Z, axis=0))
+        return S.GaussianityTestResult(float(z), float(np.exp(-z)), None, len(Z))
+
+    entry = S.GaussianityStatistic("toy_mean", S.STANDARD, "mean near 0", mean_test)
+    monkeypatch.setitem(S.TESTS, "toy_mean", entry)
+    X = np.random.default_rng(0).standard_normal((200, 3))
+    report = S.gaussianity_report(X)
+    assert report.rows[-1].test == "toy_mean"
+    row = evaluate("pca", PCA(2, whiten=True).fit(X), 0.0, X, 1.0, 0)
+    assert row["p_toy_mean"] == pytest.approx(mean_test(PCA(2, whiten=True).fit_transform(X))
+                                              .pvalue)
+
+
+def test_family_pvalues_and_passes():
+    rng = np.random.default_rng(0)
+    good = S.gaussianity_report(rng.standard_normal((400, 3)))
+    assert good.passes == {S.AFFINE: True, S.STANDARD: True}
+    bad = S.gaussianity_report(rng.standard_normal((400, 3)) * 1.5)  # a Gaussian, not N(0,I)
+    assert bad.passes == {S.AFFINE: True, S.STANDARD: False}
+    assert bad.family_pvalues[S.STANDARD] <= 0.05 < bad.family_pvalues[S.AFFINE]
+    # the family p-value is the smallest Holm-adjusted one
+    ps = np.array([r.pvalue for r in bad.rows if r.family == S.STANDARD])
+    k = len(ps)
+    assert bad.family_pvalues[S.STANDARD] == pytest.approx(min(1.0, k * ps.min()))
+
+
+def test_energy_distance_is_the_unbiased_two_sample_formula():
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((30, 3)), rng.standard_normal((20, 3)) + 0.5
+
+    def mean_dist(P, Q, same):
+        D = np.linalg.norm(P[:, None] - Q[None], axis=-1)
+        return D.sum() / (len(P) * (len(P) - 1)) if same else D.mean()
+
+    expected = 2 * mean_dist(A, B, False) - mean_dist(A, A, True) - mean_dist(B, B, True)
+    assert S.energy_distance(A, B) == pytest.approx(expected, rel=1e-12)
+    assert S.energy_distance(A, B) == pytest.approx(S.energy_distance(B, A), rel=1e-12)
+    with pytest.raises(ValueError, match="same number of columns"):
+        S.energy_distance(A, B[:, :2])

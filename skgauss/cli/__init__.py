@@ -29,11 +29,11 @@ from .. import __version__
 # use as ``skgauss.cli.<name>``. ``compare`` looks ``_fit`` up in this module's namespace
 # when it runs, so ``monkeypatch.setattr(skgauss.cli, "_fit", ...)`` takes effect.
 from ._data import DATASETS, InputError, check_usable, decode_table, load_data
-from ._evaluate import COLUMNS, evaluate, format_table
-from ._evaluate import _energy_distance as _energy_distance
+from ._evaluate import evaluate, format_table
 from ._models import _alphas, _StopOnInterrupt, build_models
 from ._models import _fit as _fit
 from ._report import _html, _plots
+from ._verdict import verdict
 
 __all__ = ["main", "compare", "DATASETS"]
 
@@ -99,30 +99,43 @@ def compare(args) -> list[dict]:
         print(n, file=sys.stderr)
     rows, fitted = [], {}
     with _StopOnInterrupt() as interrupt:
-        for name, model in models.items():
+        for k, (name, model) in enumerate(models.items(), 1):
+            _say(f"[{k}/{len(models)}] fitting {name} ...")
             model, seconds = _fit(name, model, X_train, alphas, args)
             interrupt.check()
             fitted[name] = model
+            _say(f"[{k}/{len(models)}] {name}: fitted in {seconds:.1f} s; testing held-out "
+                 "codes and samples ...")
             rows.append(evaluate(name, model, seconds, X_test, pca_mse, args.seed, notes,
                                  decode=decode))
-    print(format_table(rows, args.format))
+    conclusion = verdict(rows)
+    for position, i in enumerate(conclusion.order, 1):
+        rows[i]["rank"] = position
+    ranked = [rows[i] for i in conclusion.order]
+    if args.format == "json":  # stdout stays JSON: the verdict goes to stderr
+        _say(str(conclusion))
+        print(format_table(rows, "json"))
+    else:
+        print(f"{conclusion}\n\n{format_table(ranked, args.format)}")
+        print("(every test's p-value and more columns: results.csv / results.json)")
     # write into a temporary sibling folder, then move files in: a failure
     # part-way leaves the output folder as it was
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".skgauss-", dir=out.parent))
     try:
-        fields = [k for k, _, _ in COLUMNS]
+        fields = list(dict.fromkeys(k for r in rows for k in r))  # every key, in order
         with open(tmp / "results.csv", "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()
             writer.writerows(rows)
         (tmp / "results.json").write_text(json.dumps(rows, indent=2))
+        (tmp / "verdict.txt").write_text(str(conclusion) + "\n")
         figures = []
         if args.plots:
             inverse = scaler.inverse_transform
-            figures = _plots(fitted, X_test, image_shape, inverse, tmp, rows)
+            figures = _plots(fitted, X_test, image_shape, inverse, tmp, rows, progress=_say)
         (tmp / "report.html").write_text(
-            _html(f"skgauss compare — {data_name}", rows, figures, notes)
+            _html(f"skgauss compare — {data_name}", ranked, figures, notes, conclusion)
         )
         out.mkdir(exist_ok=True)
         for f in tmp.iterdir():
@@ -130,11 +143,16 @@ def compare(args) -> list[dict]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(
-        f"report written to {out}/ (report.html, results.csv, results.json"
+        f"report written to {out}/ (report.html, verdict.txt, results.csv, results.json"
         f"{', PNG plots' if args.plots else ''})",
         file=sys.stderr,
     )
     return rows
+
+
+def _say(message: str) -> None:
+    """A progress line on stderr, flushed at once."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

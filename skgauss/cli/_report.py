@@ -1,20 +1,82 @@
-"""Output of ``skgauss compare``: the PNG plots and the HTML report."""
+"""Output of ``skgauss compare``: the PNG plots and the HTML report.
+
+The report reads only the results rows, the verdict and the figure list: a new model
+(a new key of the model dict) gets its own tab, and a new key in the rows reaches the
+details table, with no edit here.
+"""
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from ._evaluate import COLUMNS
+import numpy as np
+
+from ._evaluate import _cell, table_columns
 
 __all__: list[str] = []
 
 
-def _plots(
-    models, X_test, image_shape, inverse, folder: Path, rows
-) -> list[tuple[str, str]]:
-    """Write the PNGs; return ``(file name, caption)`` pairs."""
+@dataclass(frozen=True)
+class Figure:
+    """A PNG written by :func:`_plots`: ``model`` None for an overview figure."""
+
+    file: str
+    caption: str
+    model: str | None = None
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_").lower()
+
+
+def pareto_front(cost: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Indices of the points not dominated (lower ``cost``, higher ``score``), by
+    increasing cost. A point is dominated when another is at least as good on both and
+    better on one; NaN points are never on the front."""
+    cost, score = np.asarray(cost, dtype=float), np.asarray(score, dtype=float)
+    ok = np.flatnonzero(np.isfinite(cost) & np.isfinite(score))
+    front, best = [], -math.inf
+    for i in ok[np.lexsort((-score[ok], cost[ok]))]:  # by cost, then best score first
+        if score[i] > best:
+            front.append(int(i))
+            best = score[i]
+    return np.array(front, dtype=int)
+
+
+def _tradeoff(ax, rows) -> None:
+    """Reconstruction ratio against Gaussianity score, every point named, and the
+    Pareto front (no model both reconstructs better and is more Gaussian)."""
+    x = np.array([r["recon_ratio_pca"] for r in rows], dtype=float)
+    y = np.array([r["gaussianity"] for r in rows], dtype=float)
+    front = pareto_front(x, y)
+    on = np.zeros(len(rows), bool)
+    on[front] = True
+    ax.scatter(x[~on], y[~on], s=40, color="0.55", zorder=3, label="dominated")
+    ax.scatter(x[on], y[on], s=60, color="C3", zorder=4, label="Pareto front")
+    if len(front) > 1:
+        ax.step(x[front], y[front], where="post", color="C3", lw=1.2, alpha=0.7)
+    for k, i in enumerate(np.argsort(y)):  # alternate label sides: close points overlap
+        if not (np.isfinite(x[i]) and np.isfinite(y[i])):
+            continue
+        ax.annotate(rows[i]["model"], (x[i], y[i]), xytext=(8, (-1) ** k * 6),
+                    textcoords="offset points", fontsize=8,
+                    ha="left", va="center", color="C3" if on[i] else "0.25")
+    ax.set_yscale("symlog", linthresh=1e-3)  # scores crowd near 0 (the best)
+    ax.set_xlabel("held-out reconstruction MSE ÷ PCA's (lower is better)")
+    ax.set_ylabel("Gaussianity score (−MMD² to N(0, I); 0 is best; symlog)")
+    ax.set_title("Trade-off: reconstruction against Gaussianity (up and left is better)")
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.margins(x=0.15)
+
+
+def _plots(models, X_test, image_shape, inverse, folder: Path, rows,
+           progress: Callable[[str], None] = lambda m: None) -> list[Figure]:
+    """Write the PNGs (announcing each through ``progress``); return the figures."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -22,92 +84,132 @@ def _plots(
 
     from ..plotting import GaussianityDisplay, SampleDisplay, TrainingCurveDisplay
 
-    figures = []
+    figures: list[Figure] = []
 
-    def save(fig, fname, caption):
-        fig.savefig(folder / fname, dpi=90)
+    def save(fig, figure: Figure):
+        fig.savefig(folder / figure.file, dpi=90)
         plt.close(fig)
-        figures.append((fname, caption))
+        figures.append(figure)
 
-    fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
-    markers = "osD^vP*Xh<>p"
-    for i, r in enumerate(rows):  # a legend, not annotations: close points overlap
-        ax.scatter(r["recon_ratio_pca"], r["gaussianity"], s=50, marker=markers[i % 12],
-                   color=plt.cm.tab20(i % 20), label=r["model"])
-    # scores crowd near 0 (the best): a symlog axis spreads them
-    ax.set_yscale("symlog", linthresh=1e-3)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, title="model")
-    ax.set_xlabel("held-out reconstruction MSE ÷ PCA's")
-    ax.set_ylabel("Gaussianity score (−MMD² to N(0, I); 0 is best; symlog)")
-    ax.set_title("Trade-off: reconstruction against Gaussianity")
-    ax.grid(alpha=0.3)
-    save(
-        fig,
-        "tradeoff.png",
-        "Reconstruction cost against Gaussianity of the held-out codes",
-    )
-    for name, model in models.items():
-        slug = "".join(ch if ch.isalnum() else "_" for ch in name).strip("_").lower()
+    progress("plotting the trade-off ...")
+    fig, ax = plt.subplots(figsize=(9, 5.5), constrained_layout=True)
+    _tradeoff(ax, rows)
+    save(fig, Figure("tradeoff.png",
+                     "Reconstruction cost against Gaussianity of the held-out codes"))
+    for k, (name, model) in enumerate(models.items(), 1):
+        progress(f"[{k}/{len(models)}] plotting {name} ...")
+        slug = _slug(name)
         disp = GaussianityDisplay.from_estimator(model, X_test, name=name)
-        save(
-            disp.figure_,
-            f"gaussianity_{slug}.png",
-            f"{name}: held-out codes against N(0, I)",
-        )
+        save(disp.figure_, Figure(f"gaussianity_{slug}.png",
+                                  f"{name}: held-out codes against N(0, I)", name))
         if hasattr(model, "regularizer"):  # an autoencoder: reconstruction + penalty
             disp = TrainingCurveDisplay.from_estimator(model, name=name)
-            save(disp.figure_, f"training_{slug}.png", f"{name}: training curves")
+            save(disp.figure_, Figure(f"training_{slug}.png", f"{name}: training curves", name))
         if image_shape is not None and hasattr(model, "sample"):
-            disp = SampleDisplay.from_estimator(
-                model,
-                X_test,
-                image_shape=image_shape,
-                inverse=inverse,
-                random_state=0,
-                name=name,
-            )
-            save(
-                disp.figure_,
-                f"samples_{slug}.png",
-                f"{name}: decoded N(0, I) draws vs real",
-            )
+            disp = SampleDisplay.from_estimator(model, X_test, image_shape=image_shape,
+                                                inverse=inverse, random_state=0, name=name)
+            save(disp.figure_, Figure(f"samples_{slug}.png",
+                                      f"{name}: decoded N(0, I) draws vs real", name))
     return figures
 
 
-def _html(title: str, table_md_rows: list[dict], figures, notes) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in COLUMNS)
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 1.5em 2em; color: #222; max-width: 1300px; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; }
+.verdict { border: 2px solid #2a6; background: #f3fbf5; padding: 0.6em 1.2em;
+           border-radius: 6px; margin: 1em 0; }
+.verdict h2 { margin: 0.2em 0 0.4em; font-size: 1.2em; }
+.verdict .rule { color: #555; font-size: 0.85em; }
+.verdict p.answer { font-size: 1.05em; line-height: 1.45; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.55em; text-align: right; }
+th { background: #f0f0f0; }
+td.model, th.model { text-align: left; }
+td.pass { background: #dff3e3; } td.fail { background: #fbe3e1; }
+.overview img { max-width: 820px; width: 100%; }
+.tabs { margin-top: 1.5em; }
+.tabs nav { display: flex; flex-wrap: wrap; gap: 0.3em; border-bottom: 2px solid #888; }
+.tabs nav a { padding: 0.35em 0.8em; background: #eee; border: 1px solid #bbb;
+              border-bottom: none; border-radius: 5px 5px 0 0; text-decoration: none;
+              color: #222; font-size: 0.9em; }
+.panel { display: none; padding: 0.8em 0; }
+.panel:target, .panels:not(:has(.panel:target)) .panel:first-child { display: block; }
+.panel figure { display: inline-block; margin: 0.5em; vertical-align: top; }
+.panel img { max-width: 600px; width: 100%; }
+figcaption { font-size: 0.85em; color: #444; }
+details { margin: 1em 0; } summary { cursor: pointer; font-weight: bold; }
+.notes { font-size: 0.85em; color: #444; }
+"""
+
+
+def _table(rows, columns, verdict_cols=True) -> str:
+    head = "".join(f'<th class="{"model" if k == "model" else ""}">{html.escape(h)}</th>'
+                   for k, h, _ in columns)
     body = []
-    for r in table_md_rows:
+    for r in rows:
         cells = []
-        for k, _, f in COLUMNS:
-            v = r[k]
-            text = "nan" if isinstance(v, float) and math.isnan(v) else f.format(v)
-            cells.append(f"<td>{html.escape(text)}</td>")
+        for k, _, f in columns:
+            cls = "model" if k == "model" else ""
+            if verdict_cols and k in ("p_affine", "p_standard"):
+                ok = r.get("pass_" + k[2:])
+                cls = "" if ok is None else ("pass" if ok else "fail")
+            cells.append(f'<td class="{cls}">{html.escape(_cell(r.get(k), f))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    figs = "\n".join(
-        f'<figure><img src="{html.escape(f)}" alt="{html.escape(c)}">'
-        f"<figcaption>{html.escape(c)}</figcaption></figure>"
-        for f, c in figures
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _figure(f: Figure) -> str:
+    return (f'<figure><img src="{html.escape(f.file)}" alt="{html.escape(f.caption)}">'
+            f"<figcaption>{html.escape(f.caption)}</figcaption></figure>")
+
+
+def _html(title: str, rows: list[dict], figures: list[Figure], notes, verdict) -> str:
+    """The report: verdict, compact table, overview plots, one tab per model (in
+    ranking order), every column in a details table, notes."""
+    esc = html.escape
+    v = verdict
+
+    def names(xs):
+        return esc(", ".join(xs)) if xs else "no model"
+
+    verdict_html = (
+        f'<section class="verdict"><h2>Verdict</h2>'
+        f'<p class="answer">{esc(v.answer)}</p>'
+        f"<p><b>Ranking:</b> {esc(' > '.join(v.ranking))}<br>"
+        f'<span class="rule">{esc(v.rule)}.</span></p>'
+        f"<p><b>Pass “a Gaussian?”</b> (affine-invariant tests, Holm, 0.05, {v.n_test} "
+        f"held-out rows): {names(v.gaussian)}<br>"
+        f"<b>Pass “N(0, I)?”</b> (tests against the standard normal, Holm, 0.05): "
+        f"{names(v.standard)}</p></section>"
     )
-    note = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    overview = "".join(_figure(f) for f in figures if f.model is None)
+    models = [r["model"] for r in rows]
+    nav = "".join(f'<a href="#m-{_slug(m)}">{i}. {esc(m)}</a>'
+                  for i, m in enumerate(models, 1))
+    panels = []
+    for r in rows:
+        m = r["model"]
+        figs = "".join(_figure(f) for f in figures if f.model == m) or "<p>(no plots)</p>"
+        one = _table([r], table_columns([r]))
+        panels.append(f'<section class="panel" id="m-{_slug(m)}"><h3>{esc(m)}</h3>'
+                      f"{one}{figs}</section>")
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    every = [(k, k, "{:.3g}" if k != "model" else "{}") for k in keys]
+    note = "".join(f"<li>{esc(n)}</li>" for n in notes)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; font-size: 0.85em; }}
-th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }}
-td:first-child, th:first-child {{ text-align: left; }}
-figure {{ display: inline-block; margin: 1em; vertical-align: top; }}
-img {{ max-width: 640px; }}
-</style></head><body>
-<h1>{html.escape(title)}</h1>
-<ul>{note}</ul>
-<p>Held-out data. p-values: N(0, I) tests (radii ‖z‖² vs χ²<sub>d</sub>, per-coordinate with
-Holm correction, sliced, moment/KL, MMD) and affine-invariant tests (Mardia, Henze–Zirkler),
-which only ask "is it <em>a</em> Gaussian?". Gaussianity score: −MMD² to N(0, I), 0 is best.
-Sample energy: energy distance between decoded N(0, I) draws and held-out rows
-(lower is better).</p>
-<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>
-{figs}
+<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
+<style>{_CSS}</style></head><body>
+<h1>{esc(title)}</h1>
+{verdict_html}
+{_table(rows, table_columns(rows))}
+<p class="notes">Held-out data. <b>p a Gaussian?</b> and <b>p N(0,I)?</b>: the smallest
+Holm-adjusted p-value of each family of tests (green: passes at 0.05). Gaussianity score:
+−MMD² of the codes to N(0, I), 0 is best. Sample energy: unbiased energy distance between
+decoded N(0, I) draws and held-out rows (0: indistinguishable). Every test's p-value is in
+the details table below and in results.csv / results.json.</p>
+<div class="overview">{overview}</div>
+<div class="tabs"><nav>{nav}</nav><div class="panels">{''.join(panels)}</div></div>
+<details><summary>Details: every column</summary>{_table(rows, every, False)}</details>
+<ul class="notes">{note}</ul>
 </body></html>
 """

@@ -201,7 +201,9 @@ class GaussianityDisplay:
         Z = estimator.transform(X)
         return cls.from_codes(Z, name=_name(estimator, name), **kwargs)
 
-    def plot(self, ax=None, *, max_points: int = 3000) -> GaussianityDisplay:
+    def plot(
+        self, ax=None, *, max_points: int = 3000, clip_quantile: float | None = 0.99
+    ) -> GaussianityDisplay:
         """Draw the four views in a 2 x 2 layout.
 
         Parameters
@@ -210,12 +212,19 @@ class GaussianityDisplay:
             Area to draw in (it is replaced by the panels); a new figure if None.
         max_points : int, default=3000
             At most this many points scattered in view (d).
+        clip_quantile : float in (0, 1] or None, default=0.99
+            The Q–Q views (a), (b) show values up to
+            ``1.1 * max(largest chi2 quantile, this quantile of the values)``, so one
+            outlier does not flatten the rest; values above are drawn as red
+            triangles on the top edge and counted in the legend. None shows all.
 
         Returns
         -------
         self : GaussianityDisplay
         """
         plt = _pyplot(f"{type(self).__name__}.plot")
+        if clip_quantile is not None and not 0 < clip_quantile <= 1:
+            raise ValueError(f"clip_quantile must be in (0, 1] or None, got {clip_quantile!r}.")
         n, d = self.codes.shape
         if ax is None:
             figure = plt.figure(figsize=(11, 9), constrained_layout=True)
@@ -237,6 +246,7 @@ class GaussianityDisplay:
                 r"(a) squared radii $\|z\|^2$",
                 f"$\\chi^2_{{{d}}}$ quantiles",
                 r"sorted $\|z\|^2$",
+                clip_quantile,
             ),
             "pairs": self._plot_qq(
                 panels[0, 1].subplots(),
@@ -245,6 +255,7 @@ class GaussianityDisplay:
                 r"(b) pairwise $\|z_i - z_j\|^2/2$",
                 f"$\\chi^2_{{{d}}}$ quantiles",
                 r"sorted $\|z_i - z_j\|^2/2$",
+                clip_quantile,
             ),
             "coordinates": self._plot_coordinates(panels[1, 0]),
             "projection": self._plot_projection(panels[1, 1].subplots(), max_points),
@@ -253,10 +264,20 @@ class GaussianityDisplay:
         return self
 
     @staticmethod
-    def _plot_qq(ax, theoretical, empirical, title: str, xlabel: str, ylabel: str):
+    def _plot_qq(ax, theoretical, empirical, title: str, xlabel: str, ylabel: str,
+                 clip_quantile: float | None = None):
         top = max(theoretical[-1], empirical[-1])
+        if clip_quantile is not None:
+            top = min(top, 1.1 * max(theoretical[-1], np.quantile(empirical, clip_quantile)))
+        inside = empirical <= top
         ax.plot([0, top], [0, top], color="0.5", ls="--", lw=1, label="y = x (N(0, I))")
-        ax.plot(theoretical, empirical, ".", ms=3, alpha=0.6, label="codes")
+        ax.plot(theoretical[inside], empirical[inside], ".", ms=3, alpha=0.6, label="codes")
+        if not inside.all():
+            k = int((~inside).sum())
+            ax.plot(theoretical[~inside], np.full(k, top), "^", ms=6, color="C3",
+                    clip_on=False, zorder=5,
+                    label=f"{k} clipped above (max {empirical[-1]:.3g})")
+        ax.set_ylim(0, top * 1.02)
         ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
         ax.legend(loc="upper left")
         return ax

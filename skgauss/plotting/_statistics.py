@@ -35,7 +35,9 @@ def _pair_half_sqdists(Z: np.ndarray, max_pairs: int, rng) -> np.ndarray:
 
 def _ks_normal(P: np.ndarray) -> np.ndarray:
     r"""Kolmogorov–Smirnov statistic of each column (last axis −2) vs N(0, 1):
-    :math:`D = \sup_t |F_n(t) - \Phi(t)|`."""
+    :math:`D = \sup_t |F_n(t) - \Phi(t)|`. By hand, not ``scipy.stats.kstest``: scipy
+    also computes an exact p-value per column, 25x slower (7 s against 0.28 s) on the
+    200 x 8 projections of 540 codes that the least-Gaussian-plane search scores."""
     n = P.shape[-2]
     F = ndtr(np.sort(P, axis=-2))
     i = np.arange(1, n + 1)[:, None]

@@ -14,6 +14,11 @@ Each test returns a :class:`GaussianityTestResult` (``statistic``, ``pvalue``,
 ``df`` where relevant, the number of rows used); it unpacks like a scipy
 result: ``stat, p = radii_test(Z)``. The O(n^2) tests take ``max_samples`` and
 emit a :class:`SubsamplingWarning` when they use a random subsample.
+
+:data:`TESTS` is the one registry of these statistics (tests and distances to
+N(0, I)); :func:`gaussianity_report`, ``skgauss compare``, the scorers of
+:mod:`skgauss.metrics` and the benchmarks all read it. :func:`energy_distance`
+is the two-sample energy distance (generated samples against data).
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ from ._base import _dist_block as _dist_block
 from ._base import _gauss_block as _gauss_block
 from ._base import _pair_sum as _pair_sum
 from ._base import _sqnorms as _sqnorms
+from ._distances import _block_average as _block_average
+from ._distances import (
+    coordinate_cvm_distance,
+    energy_distance,
+    moment_kl_distance,
+    radii_cvm_distance,
+    sliced_cvm_distance,
+)
 from ._kernel import _gamma_ratio as _gamma_ratio
 from ._kernel import _null_distribution as _null_distribution
 from ._kernel import (
@@ -41,19 +54,24 @@ from ._kernel import (
     mmd_test,
     mmd_to_standard_normal,
 )
-from ._report import AFFINE as AFFINE
-from ._report import STANDARD as STANDARD
+from ._registry import AFFINE, STANDARD, TESTS, GaussianityStatistic
 from ._report import GaussianityReport, ReportRow, gaussianity_report
 from ._standard import coordinate_test, moment_test, radii_test, sliced_test
 
 __all__ = [
+    "AFFINE",
+    "STANDARD",
+    "TESTS",
     "GaussianityReport",
+    "GaussianityStatistic",
     "GaussianityTestResult",
     "ReportRow",
     "SubsamplingWarning",
+    "coordinate_cvm_distance",
     "coordinate_test",
     "cramer_wold_to_standard_normal",
     "doornik_hansen",
+    "energy_distance",
     "energy_test",
     "energy_to_standard_normal",
     "expected_distance_to_standard_normal",
@@ -63,7 +81,10 @@ __all__ = [
     "mardia_skewness",
     "mmd_test",
     "mmd_to_standard_normal",
+    "moment_kl_distance",
     "moment_test",
+    "radii_cvm_distance",
     "radii_test",
+    "sliced_cvm_distance",
     "sliced_test",
 ]

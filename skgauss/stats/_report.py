@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
 import warnings
 from dataclasses import dataclass
@@ -11,42 +9,11 @@ from numbers import Real
 
 import numpy as np
 
-from ._affine import doornik_hansen, henze_zirkler, mardia_kurtosis, mardia_skewness
 from ._base import SubsamplingWarning, _check_codes
-from ._kernel import energy_test, mmd_test
-from ._standard import _holm, coordinate_test, moment_test, radii_test, sliced_test
+from ._registry import AFFINE, STANDARD, TESTS
+from ._standard import _holm
 
 __all__ = ["AFFINE", "STANDARD", "GaussianityReport", "ReportRow", "gaussianity_report"]
-
-
-# --------------------------------------------------------------------------
-# report
-
-AFFINE, STANDARD = "a Gaussian?", "N(0,I)?"
-
-_REPORT = [  # name, family, test, what it checks
-    ("mardia_skewness", AFFINE, mardia_skewness, "third moments of the whitened data"),
-    ("mardia_kurtosis", AFFINE, mardia_kurtosis, "fourth moment of Mahalanobis radii"),
-    ("henze_zirkler", AFFINE, henze_zirkler, "characteristic function, whitened"),
-    ("doornik_hansen", AFFINE, doornik_hansen, "skew/kurtosis of decorrelated axes"),
-    (
-        "radii_ks",
-        STANDARD,
-        functools.partial(radii_test, method="ks"),
-        "|z|^2 ~ chi2_d (KS)",
-    ),
-    (
-        "radii_cvm",
-        STANDARD,
-        functools.partial(radii_test, method="cvm"),
-        "|z|^2 ~ chi2_d (CvM): scale, tails",
-    ),
-    ("coordinate_cvm", STANDARD, coordinate_test, "each axis ~ N(0,1) (CvM, Holm)"),
-    ("sliced_cvm", STANDARD, sliced_test, "random projections ~ N(0,1) (Bonferroni)"),
-    ("moment_kl", STANDARD, moment_test, "mean 0 and covariance I (Gaussian LR)"),
-    ("mmd", STANDARD, mmd_test, "MMD to N(0,I), Gaussian kernel s2=sqrt(d)"),
-    ("energy", STANDARD, energy_test, "energy distance to N(0,I)"),
-]
 
 
 @dataclass(frozen=True)
@@ -74,11 +41,30 @@ class GaussianityReport:
     verdicts : dict
         ``{family: one-line verdict}`` for "a Gaussian?" and "N(0,I)?".
     alpha : float
+    family_pvalues : dict
+        ``{family: p}``, the smallest Holm-adjusted p-value of the family's tests
+        (NaN when none could run): the family rejects at ``alpha`` when ``p <= alpha``.
+    passes : dict
+        ``{family: bool}``: True when no test of the family rejects at ``alpha``
+        after Holm's correction over the family (None when no test could run).
     """
 
     rows: list
     verdicts: dict
     alpha: float
+
+    @property
+    def family_pvalues(self) -> dict:
+        out = {}
+        for family in (AFFINE, STANDARD):
+            _, adjusted = _rejected([r for r in self.rows if r.family == family], self.alpha)
+            out[family] = float(adjusted.min()) if adjusted.size else math.nan
+        return out
+
+    @property
+    def passes(self) -> dict:
+        return {f: None if math.isnan(p) else bool(p > self.alpha)
+                for f, p in self.family_pvalues.items()}
 
     @property
     def table(self):
@@ -97,20 +83,25 @@ class GaussianityReport:
         return "\n".join(lines + [f"{k} {v}" for k, v in self.verdicts.items()])
 
 
-def _verdict(rows: list, alpha: float) -> str:
+def _rejected(rows: list, alpha: float) -> tuple[list[str], np.ndarray]:
+    """Tests rejecting at ``alpha`` after Holm over the rows that ran; adjusted p."""
     valid = [r for r in rows if np.isfinite(r.pvalue)]
-    if not valid:
+    adjusted = _holm(np.array([r.pvalue for r in valid], dtype=float))
+    return [r.test for r, p in zip(valid, adjusted, strict=True) if p <= alpha], adjusted
+
+
+def _verdict(rows: list, alpha: float) -> str:
+    rejected, adjusted = _rejected(rows, alpha)
+    if adjusted.size == 0:
         return "no test could run"
-    adjusted = _holm(np.array([r.pvalue for r in valid]))
-    rejected = [r.test for r, p in zip(valid, adjusted, strict=True) if p <= alpha]
-    holm = f"Holm over {len(valid)} tests"
+    holm = f"Holm over {adjusted.size} tests"
     if rejected:
         return f"rejected at {alpha:g} ({holm}) by {', '.join(rejected)}"
     return f"not rejected at {alpha:g} ({holm}; min adjusted p={adjusted.min():.3g})"
 
 
 def gaussianity_report(Z, *, alpha: float = 0.05, random_state=0) -> GaussianityReport:
-    """Run every test of this module on ``Z``.
+    """Run every test of the registry :data:`skgauss.stats.TESTS` on ``Z``.
 
     Tests that cannot run (e.g. an affine-invariant test with ``n <= d``) get
     NaN and a note; subsampling is noted too. Each family's verdict applies
@@ -133,19 +124,18 @@ def gaussianity_report(Z, *, alpha: float = 0.05, random_state=0) -> Gaussianity
         raise ValueError(f"alpha must be a level in (0, 1), got {alpha!r}")
     Z = _check_codes(Z)
     rows = []
-    for name, family, test, checks in _REPORT:
-        seeded = "random_state" in inspect.signature(test).parameters
-        kwargs = {"random_state": random_state} if seeded else {}
+    for entry in (e for e in TESTS.values() if e.test is not None):
         note = ""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SubsamplingWarning)
             try:
-                res = test(Z, **kwargs)
+                res = entry.run(Z, random_state=random_state)
                 stat, p, used = res.statistic, res.pvalue, res.n_samples_used
             except ValueError as exc:
                 stat, p, used, note = math.nan, math.nan, None, str(exc)
         if any(issubclass(w.category, SubsamplingWarning) for w in caught):
             note = f"subsampled to {used} of {Z.shape[0]} rows"
-        rows.append(ReportRow(name, family, float(stat), float(p), used, checks, note))
+        rows.append(ReportRow(entry.name, entry.family, float(stat), float(p), used,
+                              entry.checks, note))
     verdicts = {f: _verdict([r for r in rows if r.family == f], alpha) for f in (AFFINE, STANDARD)}
     return GaussianityReport(rows, verdicts, alpha)
