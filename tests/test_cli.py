@@ -293,3 +293,25 @@ def test_pareto_front():
     score = np.array([-0.5, -0.2, -0.1, -0.9, -0.3, 0.0])
     # 0 is dominated by 1 (same cost, worse score); 4 by 2; NaN never on the front
     assert pareto_front(cost, score).tolist() == [3, 1, 2]
+
+
+def test_auto_alpha_keeps_kl_and_adversarial_from_collapsing():
+    from skgauss.cli import build_parser
+    from skgauss.cli._models import build_models
+
+    args = build_parser().parse_args(["compare", "--regularizers", "kl,adversarial,none"])
+    models = build_models(args, n_features=10, n_train=100)
+    assert [models[n].alpha for n in ("kl", "adversarial", "none")] == [0.01, 0.1, 1.0]
+
+
+def test_alpha_grid_shows_the_winning_alpha(tmp_path, capsys):
+    out = tmp_path / "o"
+    main([*TINY, "--regularizers", "sliced_wasserstein", "--no-plots", "--alpha", "0.1,5",
+          "--out", str(out)])
+    stdout = capsys.readouterr().out
+    rows = {r["model"]: r for r in json.loads((out / "results.json").read_text())}
+    assert rows["sliced_wasserstein"]["alpha"] in (0.1, 5.0)
+    head = next(ln for ln in stdout.splitlines() if "recon ÷ PCA" in ln)
+    assert "alpha" in head.split()
+    line = next(ln for ln in stdout.splitlines() if " sliced_wasserstein " in ln)
+    assert f"{rows['sliced_wasserstein']['alpha']:g}" in line.split()

@@ -409,3 +409,24 @@ def test_energy_distance_is_the_unbiased_two_sample_formula():
     assert S.energy_distance(A, B) == pytest.approx(S.energy_distance(B, A), rel=1e-12)
     with pytest.raises(ValueError, match="same number of columns"):
         S.energy_distance(A, B[:, :2])
+
+
+@pytest.mark.parametrize("test", [S.mmd_test, S.energy_test])
+def test_pearson_null_orders_departures_below_the_monte_carlo_floor(test):
+    rng = np.random.default_rng(3)
+    Z = rng.standard_normal((200, 4))
+    # both nulls agree where the simulated one resolves p
+    mid = test(Z * 1.1, n_simulations=199, null="pearson")
+    assert mid.pvalue == pytest.approx(mid.details["pvalue_monte_carlo"], abs=0.05)
+    # far out, Monte Carlo is stuck at 1/(B+1); Pearson keeps ordering the departures
+    p = [test(Z * s, n_simulations=199, null="pearson") for s in (1.3, 1.6)]
+    assert all(r.details["pvalue_monte_carlo"] == 1 / 200 for r in p)
+    assert 0 < p[1].pvalue < p[0].pvalue < 1 / 200
+    with pytest.raises(ValueError, match="null"):
+        test(Z, null="asymptotic")
+
+
+def test_registry_mmd_and_energy_use_the_pearson_null():
+    Z = np.random.default_rng(0).standard_normal((200, 3)) * 1.5
+    for name in ("mmd", "energy"):
+        assert S.TESTS[name].run(Z).pvalue < 1 / 201

@@ -100,11 +100,9 @@ def evaluate(name, model, seconds, X_test, pca_mse, seed, notes=None, decode=Non
 
 
 def table_columns(rows: list[dict]) -> list[tuple[str, str, str]]:
-    """The :data:`COLUMNS` that some row has (``alpha`` only for a grid of several)."""
-    keys = set().union(*rows) if rows else set()
-    cols = [c for c in COLUMNS if c[0] in keys]
-    alphas = {r.get("alpha") for r in rows if not _isnan(r.get("alpha"))}
-    return [c for c in cols if c[0] != "alpha" or len(alphas) > 1]
+    """The :data:`COLUMNS` that some row has with a value (not None, not NaN)."""
+    return [c for c in COLUMNS
+            if any(r.get(c[0]) is not None and not _isnan(r.get(c[0])) for r in rows)]
 
 
 def _isnan(v) -> bool:
