@@ -271,19 +271,21 @@ def _row(model, mse, g, **kw):
             "sample_energy": 0.1, "n_test": 50, **kw}
 
 
-def test_rank_is_the_tradeoff_rule_repeated():
+def test_rank_puts_pca_level_reconstruction_first_then_gaussianity():
     from skgauss.cli._verdict import rank, verdict
 
-    rows = [_row("sharp", 1.00, -0.50), _row("near", 1.05, -0.10), _row("blob", 3.0, -0.001),
+    rows = [_row("sharp", 0.40, -0.50), _row("near", 1.05, -0.10), _row("blob", 3.0, -0.001),
             _row("broken", float("nan"), -0.2), _row("ok", 1.20, -0.30)]
-    # within 10 % of the best MSE (1.00): sharp, near -> near is more Gaussian; then
-    # sharp (best left, ok at 1.2 is out); then ok (1.2 vs blob 3.0); then blob; NaN last
-    assert rank(rows) == [1, 0, 4, 2, 3]
+    # within 10 % of PCA's MSE (ratio <= 1.1): near (-0.10), sharp (-0.50); then the
+    # others by score: blob (-0.001), ok (-0.30); NaN last
+    assert rank(rows) == [1, 0, 2, 4, 3]
     v = verdict(rows)
-    assert v.ranking == ["near", "sharp", "ok", "blob", "broken"]
+    assert v.ranking == ["near", "sharp", "blob", "ok", "broken"]
     assert v.answer.startswith("The most Gaussian latent is blob ")
-    assert "near ranks first" in v.answer
+    assert "so near ranks first" in v.answer
     assert v.standard == [] and v.gaussian == v.ranking
+    # an unregularized net that reconstructs best does not win by reconstruction alone
+    assert verdict([_row("none", 0.42, -0.12), _row("mmd", 0.463, -0.004)]).ranking[0] == "mmd"
 
 
 def test_pareto_front():

@@ -109,9 +109,11 @@ def _isnan(v) -> bool:
     return isinstance(v, float) and math.isnan(v)
 
 
-def _cell(v, fmt: str) -> str:
+def _cell(v, fmt: str, key: str = "") -> str:
     if v is None or _isnan(v):
         return "–"
+    if key.startswith("p_") and v == 0:  # underflow: the p-value is below float's range
+        return "<1e-300"
     try:
         return fmt.format(v)
     except (ValueError, TypeError):
@@ -123,7 +125,7 @@ def format_table(rows: list[dict], fmt: str = "text") -> str:
     if fmt == "json":
         return json.dumps(rows, indent=2)
     cols = table_columns(rows)
-    cells = [[_cell(r.get(k), f) for k, _, f in cols] for r in rows]
+    cells = [[_cell(r.get(k), f, k) for k, _, f in cols] for r in rows]
     heads = [h for _, h, _ in cols]
     if fmt == "markdown":
         lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]

@@ -59,19 +59,35 @@ def _tradeoff(ax, rows) -> None:
     ax.scatter(x[on], y[on], s=60, color="C3", zorder=4, label="Pareto front")
     if len(front) > 1:
         ax.step(x[front], y[front], where="post", color="C3", lw=1.2, alpha=0.7)
-    for k, i in enumerate(np.argsort(y)):  # alternate label sides: close points overlap
-        if not (np.isfinite(x[i]) and np.isfinite(y[i])):
-            continue
-        ax.annotate(rows[i]["model"], (x[i], y[i]), xytext=(8, (-1) ** k * 6),
-                    textcoords="offset points", fontsize=8,
-                    ha="left", va="center", color="C3" if on[i] else "0.25")
     ax.set_yscale("symlog", linthresh=1e-3)  # scores crowd near 0 (the best)
+    ax.margins(x=0.15)
+    _label(ax, x, y, [r["model"] for r in rows], on)
     ax.set_xlabel("held-out reconstruction MSE ÷ PCA's (lower is better)")
     ax.set_ylabel("Gaussianity score (−MMD² to N(0, I); 0 is best; symlog)")
     ax.set_title("Trade-off: reconstruction against Gaussianity (up and left is better)")
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
-    ax.margins(x=0.15)
+
+
+def _label(ax, x, y, names, highlight, height: float = 11.0, width: float = 120.0) -> None:
+    """Name every point, moving a label up (in steps of ``height`` pixels) while it
+    would overlap one already placed within ``width`` pixels to its side."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    ax.autoscale_view()
+    pix = np.full((len(x), 2), np.nan)
+    pix[ok] = ax.transData.transform(np.column_stack([x[ok], y[ok]]))
+    placed: list[tuple[float, float]] = []
+    for i in sorted(np.flatnonzero(ok), key=lambda i: pix[i, 1]):
+        px, py = pix[i]
+        dy = 0.0
+        while any(abs(px - qx) < width and abs(py + dy - qy) < height for qx, qy in placed):
+            dy += height
+        placed.append((px, py + dy))
+        ax.annotate(names[i], (x[i], y[i]), xytext=(8, dy * 72 / ax.figure.dpi),
+                    textcoords="offset points", fontsize=8, ha="left", va="center",
+                    color="C3" if highlight[i] else "0.25",
+                    arrowprops=None if dy == 0 else {"arrowstyle": "-", "color": "0.7",
+                                                     "lw": 0.6})
 
 
 def _plots(models, X_test, image_shape, inverse, folder: Path, rows,
@@ -153,7 +169,7 @@ def _table(rows, columns, verdict_cols=True) -> str:
             if verdict_cols and k in ("p_affine", "p_standard"):
                 ok = r.get("pass_" + k[2:])
                 cls = "" if ok is None else ("pass" if ok else "fail")
-            cells.append(f'<td class="{cls}">{html.escape(_cell(r.get(k), f))}</td>')
+            cells.append(f'<td class="{cls}">{html.escape(_cell(r.get(k), f, k))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
