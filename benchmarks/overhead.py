@@ -64,11 +64,11 @@ def _loop(parameters, loss_fn, X, epochs, batch_size, seed, device) -> None:
 def hand_loop(X, regularizer, epochs, batch_size, seed, device) -> None:
     torch.manual_seed(seed)
     module = AutoencoderModule(X.shape[1], D, (128, 128), "relu").to(device)
-    penalty, scale = REGULARIZERS[regularizer], SCALES[regularizer]
+    penalty = REGULARIZERS[regularizer](D, random_state=seed)
 
     def loss_fn(xb, gen):
         out = module(xb)
-        return ((out.reconstruction - xb) ** 2).mean() + scale * penalty(
+        return ((out.reconstruction - xb) ** 2).mean() + penalty.scale * penalty(
             out.codes, generator=gen)
 
     _loop(module.parameters(), loss_fn, X, epochs, batch_size, seed, device)

@@ -38,7 +38,7 @@ from torch.overrides import TorchFunctionMode
 
 import skgauss.regularizers._base as base
 from skgauss.nn import AutoencoderModule
-from skgauss.regularizers import REGULARIZERS, AdversarialPenalty
+from skgauss.regularizers import REGULARIZERS
 
 N_FEATURES = 64
 
@@ -79,30 +79,28 @@ def _network_step(n: int, d: int, generator, device: str) -> Callable[[], None]:
 
 def _penalty_step(name: str, n: int, d: int, generator, device: str) -> Callable[[], None]:
     z = torch.randn(n, d, generator=generator, device=device).requires_grad_()
-    entry = REGULARIZERS[name]
-    if name == "adversarial":
-        penalty = AdversarialPenalty(d, random_state=0).to(device)
+    penalty = REGULARIZERS[name](d, random_state=0).to(device)
+    if penalty.stateful:
 
         def step() -> None:
             penalty.discriminator_step(z, generator=generator)
             penalty(z).backward()
 
         return step
-    options = {"logvar": torch.zeros_like(z).requires_grad_()} if name == "kl" else {}
+    options = {"logvar": torch.zeros_like(z).requires_grad_()} if penalty.gaussian_head else {}
 
     def step() -> None:
-        entry(z, generator=generator, **options).backward()
+        penalty(z, generator=generator, **options).backward()
 
     return step
 
 
 def _forward_calls(name: str, n: int, d: int, generator, device: str) -> int:
     z = torch.randn(n, d, generator=generator, device=device)
-    options = {"logvar": torch.zeros_like(z)} if name == "kl" else {}
-    entry = AdversarialPenalty(d, random_state=0).to(device) if name == "adversarial" else (
-        REGULARIZERS[name])
+    penalty = REGULARIZERS[name](d, random_state=0).to(device)
+    options = {"logvar": torch.zeros_like(z)} if penalty.gaussian_head else {}
     with _CountCalls() as counter:
-        entry(z, generator=generator, **options)
+        penalty(z, generator=generator, **options)
     return counter.calls
 
 

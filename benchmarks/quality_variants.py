@@ -32,7 +32,7 @@ from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from skgauss.nn import make_mlp
-from skgauss.regularizers import REGULARIZERS, SCALES
+from skgauss.regularizers import REGULARIZERS, build, resolve
 
 VARIANTS = {
     "default": {},
@@ -85,12 +85,11 @@ def train(X_train, d, enc=(128, 128), epochs=100, alpha=1.0, dropout=0.0, spectr
     X = torch.tensor(X_train, dtype=torch.float32)
     gen = torch.Generator().manual_seed(seed)
 
+    weights = {"sliced_wasserstein": 1.0, **({"edf": edf} if edf else {})}
+    weighted_sum = build(resolve(weights, None, REGULARIZERS), d, seed)
+
     def penalty(z):
-        value = SCALES["sliced_wasserstein"] * REGULARIZERS["sliced_wasserstein"](
-            z, generator=gen)
-        if edf:
-            value = value + edf * SCALES["edf"] * REGULARIZERS["edf"](z, generator=gen)
-        return alpha * value
+        return alpha * weighted_sum(z, z, None, generator=gen)
 
     n_penalty = int(split * len(X))  # rows [0, n_penalty) only feed the penalty
     for _ in range(epochs):

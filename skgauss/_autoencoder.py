@@ -40,11 +40,11 @@ from ._common import (
     trained_params,
 )
 from ._distributed import _DistributedAutoencoderNet, agree, ensure_process_group
-from ._net import _AutoencoderNet, _Penalty
-from ._regularizer_spec import _resolve_regularizer
+from ._net import _AutoencoderNet
 from ._tabular import _frame_kind, _TableCodec, column_kinds
 from ._threads import check_n_threads, fit_threads, inference_threads, limit_threads
 from .nn import ACTIVATIONS, AutoencoderModule
+from .regularizers import REGULARIZERS, build, resolve
 
 __all__ = ["GaussianAutoencoder"]
 
@@ -469,9 +469,7 @@ default=None
         dtype and the table codec ``table`` (None for a numeric matrix)."""
         if seed is None:
             seed = self._agreed_seed(X)
-        terms = _resolve_regularizer(
-            self.regularizer, self.regularizer_params, self.n_components, seed
-        )
+        terms = resolve(self.regularizer, self.regularizer_params, REGULARIZERS)
         return self._build_net(X.shape[1], terms, seed, table), seed, X.dtype, table
 
     def _train(self, X_t: torch.Tensor, epochs: int | None, fresh: tuple, warm: bool = False,
@@ -561,7 +559,7 @@ default=None
         if old_penalty.keys() == new_penalty.keys():  # same stateful penalty: keep it
             new.penalty_.load_state_dict(old_penalty)
 
-    def _build_net(self, n_features: int, terms: list, seed: int,
+    def _build_net(self, n_features: int, terms: tuple, seed: int,
                    table=None) -> _AutoencoderNet:
         callbacks = [
             (
@@ -585,12 +583,10 @@ default=None
             module__n_components=self.n_components,
             module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
             module__activation=self.activation,
-            module__gaussian_head=any(
-                getattr(t[1], "gaussian_head", False) for t in terms
-            ),
+            module__gaussian_head=any(entry.gaussian_head for _, entry, _, _ in terms),
             criterion=torch.nn.MSELoss,
             optimizer__weight_decay=self.weight_decay,
-            penalty_terms=terms,
+            penalty=terms,
             alpha=self.alpha,
             input_noise=self.input_noise,
             table_layout=None if table is None else (len(table.numeric), table.blocks),
@@ -651,7 +647,8 @@ default=None
         with torch.device("meta"):
             net = est._new_net(np.empty((0, width)), seed=fitted["seed"])[0]
             module = net.module(**net.get_params_for("module"))
-            modules = {"module.": module, "penalty.": _Penalty(net.penalty_terms)}
+            penalty = build(net.penalty, est.n_components, fitted["seed"])
+            modules = {"module.": module, "penalty.": penalty}
             tensors = {f"{prefix}{k}": tuple(v.shape) for prefix, m in modules.items()
                        for k, v in m.state_dict().items()}
         return {"arrays": arrays, "tensors": tensors}

@@ -15,7 +15,7 @@ this module adds what an autoencoder with a Gaussianity penalty needs:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import torch
 from skorch import NeuralNet
@@ -25,6 +25,7 @@ from torch import nn
 from torch.utils.data import Dataset, Subset
 
 from .nn import seeded_module
+from .regularizers import build
 
 __all__: list[str] = []
 
@@ -131,44 +132,6 @@ class _SeededSplit:
         )
 
 
-class _Penalty(nn.Module):
-    """A weighted sum of penalties evaluated on one batch of codes.
-
-    ``terms`` holds ``(name, entry, weight, params)``: ``entry`` is a function
-    (see :mod:`skgauss.regularizers`) or a module with ``discriminator_step``.
-    """
-
-    def __init__(self, terms: Sequence[tuple[str, Callable, float, dict]]) -> None:
-        super().__init__()
-        self.weights = [float(t[2]) for t in terms]
-        self.params = [dict(t[3]) for t in terms]
-        self.stateful = nn.ModuleList(
-            [t[1] for t in terms if isinstance(t[1], nn.Module)]
-        )
-        self.entries = [t[1] for t in terms]
-
-    def forward(self, codes, mean, logvar, generator=None) -> torch.Tensor:
-        total = None  # no zero tensor to start from: one op less in every step
-        for entry, weight, params in zip(self.entries, self.weights, self.params, strict=True):
-            if getattr(entry, "gaussian_head", False):
-                value = entry(mean, logvar=logvar, generator=generator, **params)
-            else:
-                value = entry(codes, generator=generator, **params)
-            if not isinstance(value, torch.Tensor) or value.ndim != 0:
-                raise TypeError(
-                    f"regularizer {getattr(entry, '__name__', entry)!r} must return a "
-                    f"scalar torch tensor, got {type(value).__name__}"
-                    + (f" of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor)
-                       else "")
-                )
-            total = weight * value if total is None else total + weight * value
-        return codes.new_zeros(()) if total is None else total
-
-    def discriminator_step(self, codes, generator=None) -> None:
-        for module in self.stateful:
-            module.discriminator_step(codes, generator=generator)
-
-
 _PER_BATCH = ("on_batch_begin", "on_batch_end", "on_grad_computed")
 
 
@@ -266,14 +229,14 @@ class _AutoencoderNet(_SeededNet):
     def __init__(
         self,
         *args,
-        penalty_terms: list,
+        penalty: tuple,
         alpha: float = 1.0,
         input_noise: float = 0.0,
         table_layout: tuple | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.penalty_terms = penalty_terms
+        self.penalty = penalty
         self.alpha = alpha
         self.input_noise = input_noise
         self.table_layout = table_layout
@@ -284,7 +247,11 @@ class _AutoencoderNet(_SeededNet):
         generator = torch.Generator().manual_seed(self.seed)
         self.module_ = seeded_module(
             lambda: self.module(**self.get_params_for("module")), generator)
-        self.penalty_ = _Penalty(self.penalty_terms).to(self.device)
+        # the penalty is built here from its resolved terms (plain data): a
+        # stateful one (adversarial) is a module of the net, not a hyperparameter
+        self.penalty_ = build(
+            self.penalty, self.get_params_for("module")["n_components"], self.seed).to(
+            self.device)
         device = torch.device(self.device)
         self.prior_generator_ = torch.Generator(device=device).manual_seed(
             self.seed + 2

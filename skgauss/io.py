@@ -136,7 +136,7 @@ def save(estimator, path) -> Path:
     estimator : GaussianAutoencoder or GaussianFlow
         Fitted. The hyperparameters it was trained with must be JSON
         primitives: a callable ``regularizer`` must first be registered by name
-        in ``skgauss.REGULARIZERS`` (and ``skgauss.regularizers.SCALES``), and
+        in ``skgauss.REGULARIZERS`` (its scale as the function's ``scale`` attribute), and
         ``callbacks`` / a ``RandomState`` are refused.
     path : str or Path
         Folder to write (created if needed). It holds only skgauss files.
@@ -181,7 +181,7 @@ def save(estimator, path) -> Path:
     for key, value in state["params"].items():
         if not _is_primitive(value):
             hint = (
-                " Register it by name in skgauss.REGULARIZERS (and SCALES) and pass "
+                " Register it by name in skgauss.REGULARIZERS (see skgauss.regularizers) and pass "
                 "the name."
                 if key == "regularizer"
                 else ""

@@ -25,12 +25,16 @@ from skgauss.regularizers import (
     REGULARIZERS,
     SCALES,
     AdversarialPenalty,
+    Penalty,
+    WeightedSum,
     bhep,
+    build,
     cramer_wold,
     edf,
     hyp1f1_neg,
     mmd,
     phi_d,
+    resolve,
 )
 
 NAMES = list(REGULARIZERS)
@@ -62,23 +66,22 @@ def sample(case: str, n: int, d: int, generator: torch.Generator, dtype=torch.fl
 
 
 def penalty_for(name: str, d: int = D, dtype=torch.float64):
-    """A callable ``(z, generator) -> value`` for any registry entry."""
-    entry = REGULARIZERS[name]
-    if name == "adversarial":
-        return AdversarialPenalty(d, random_state=0).to(dtype)
-    if name == "kl":
-        return lambda z, generator=None: entry(
+    """The registry's penalty module for ``name``, as a callable ``(z, generator)
+    -> value`` (a Gaussian head gets the posteriors of the module docstring)."""
+    penalty = REGULARIZERS[name](d, random_state=0).to(dtype)
+    if penalty.gaussian_head:
+        return lambda z, generator=None: penalty(
             math.sqrt(RHO2) * z,
             logvar=torch.full_like(z, math.log(1 - RHO2)),
             generator=generator,
         )
-    return lambda z, generator=None: entry(z, generator=generator)
+    return penalty
 
 
 def value_on(name: str, case: str, seed: int, n: int = N_LARGE, d: int = D) -> float:
     g = torch.Generator().manual_seed(seed)
     penalty = penalty_for(name, d)
-    if name == "adversarial":
+    if REGULARIZERS[name].stateful:
         for _ in range(ADVERSARIAL_STEPS):
             penalty.discriminator_step(sample(case, 256, d, g), generator=g)
     return float(penalty(sample(case, n, d, g), generator=g))
@@ -95,13 +98,62 @@ POPULATION_MINIMUM["adversarial"] = math.log(2.0)  # D = 1/2 everywhere
 
 def test_registry_and_scales_share_names():
     assert list(SCALES) == NAMES
-    assert NAMES == [
-        "none", "kl", "mmd", "sliced_wasserstein", "cramer_wold",
-        "bhep", "epps_pulley", "edf", "adversarial",
-    ]  # fmt: skip
     assert all(SCALES[name] > 0 for name in NAMES)
     assert REGULARIZERS["kl"].gaussian_head is True
     assert issubclass(REGULARIZERS["adversarial"], torch.nn.Module)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_entry_builds_one_shape(name):
+    """Each entry is a factory of a Penalty module that carries the entry's scale
+    and needs; the weighted sum applies the scale."""
+    entry = REGULARIZERS[name]
+    penalty = entry(3, random_state=0)
+    assert isinstance(penalty, Penalty)
+    assert penalty.scale == entry.scale == SCALES[name] > 0
+    assert penalty.gaussian_head == entry.gaussian_head
+    assert penalty.stateful == entry.stateful == isinstance(entry, type)
+    z = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
+    logvar = torch.zeros_like(z) if penalty.gaussian_head else None
+    total = WeightedSum([(0.5, penalty)])(z, z, logvar, generator=torch.Generator()
+                                          .manual_seed(1))
+    alone = penalty(z, logvar=logvar, generator=torch.Generator().manual_seed(1)) \
+        if penalty.gaussian_head else penalty(z, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(total, 0.5 * entry.scale * alone)
+
+
+def test_resolution_is_plain_data_and_checks_options():
+    terms = resolve({"mmd": 1.0, "adversarial": 0.5},
+                    {"mmd": {"kernel": "rbf"}}, REGULARIZERS)
+    assert [(t[0], t[2], t[3]) for t in terms] == [
+        ("mmd", 1.0, {"kernel": "rbf"}), ("adversarial", 0.5, {})]
+    assert not any(isinstance(part, torch.nn.Module) for t in terms for part in t)
+    penalty = build(terms, 2, seed=0)
+    assert len(penalty.stateful) == 1 and len(penalty.terms) == 2
+    with pytest.raises(ValueError, match="no option 'bogus'"):
+        resolve("mmd", {"bogus": 1}, REGULARIZERS)
+    with pytest.raises(ValueError, match="random_state"):
+        resolve("adversarial", {"random_state": 3}, REGULARIZERS)
+
+
+def test_adversarial_optimizer_state_round_trips():
+    """Adam's moments travel in the state dict: a copy loaded from it makes the
+    same next discriminator step as the original."""
+    g = torch.Generator().manual_seed(0)
+    penalty = AdversarialPenalty(D, random_state=0)
+    for _ in range(3):
+        penalty.discriminator_step(torch.randn(32, D, generator=g), generator=g)
+    state = penalty.state_dict()
+    assert float(state["optimizer.0.step"]) == 3.0
+    copy = AdversarialPenalty(D, random_state=1)
+    copy.load_state_dict(state)
+    z = torch.randn(32, D, generator=g)
+    penalty.discriminator_step(z, generator=torch.Generator().manual_seed(5))
+    copy.discriminator_step(z, generator=torch.Generator().manual_seed(5))
+    for a, b in zip(penalty.parameters(), copy.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    fresh = AdversarialPenalty(D, random_state=0).state_dict()
+    assert float(fresh["optimizer.0.step"]) == 0.0 and fresh.keys() == state.keys()
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -196,7 +248,7 @@ def test_clearly_larger_on_departures(name, case):
 
 def test_none_is_zero_with_gradient():
     z = torch.randn(8, 3, requires_grad=True)
-    value = REGULARIZERS["none"](z)
+    value = REGULARIZERS["none"](3)(z)
     value.backward()
     assert value.item() == 0.0 and torch.equal(z.grad, torch.zeros_like(z))
 
@@ -229,17 +281,16 @@ def fit_points(name: str, steps: int, lr: float, n: int = 512, d: int = D, **opt
     z = start.clone().requires_grad_()
     logvar = torch.full_like(start, -2.0).requires_grad_()
     params = [z, logvar] if name == "kl" else [z]
-    entry = REGULARIZERS[name]
-    penalty = AdversarialPenalty(d, random_state=0) if name == "adversarial" else None
+    penalty = REGULARIZERS[name](d, random_state=0, **options)
     optimizer = torch.optim.Adam(params, lr=lr)
     for _ in range(steps):
-        if name == "kl":
-            loss = entry(z, logvar=logvar, generator=g)
-        elif name == "adversarial":
+        if penalty.gaussian_head:
+            loss = penalty(z, logvar=logvar, generator=g)
+        elif penalty.stateful:
             penalty.discriminator_step(z, generator=g)
             loss = penalty(z, generator=g)
         else:
-            loss = entry(z, generator=g, **options)
+            loss = penalty(z, generator=g)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -420,7 +471,8 @@ def test_pair_sums_in_blocks_equal_one_matrix(name, options, block, monkeypatch)
 
     def value_and_grad():
         z = z0.clone().requires_grad_()
-        value = REGULARIZERS[name](z, generator=torch.Generator().manual_seed(1), **options)
+        penalty = REGULARIZERS[name](4, **options)
+        value = penalty(z, generator=torch.Generator().manual_seed(1))
         value.backward()
         return value.detach(), z.grad
 
@@ -501,9 +553,9 @@ def test_option_validation():
     with pytest.raises(ValueError, match="d >= 2"):
         cramer_wold(torch.randn(8, 1), phi="approx")
     with pytest.raises(ValueError, match="target"):
-        REGULARIZERS["sliced_wasserstein"](z, target="uniform")
+        REGULARIZERS["sliced_wasserstein"](3, target="uniform")(z)
     with pytest.raises(ValueError, match="logvar"):
-        REGULARIZERS["kl"](z, logvar=torch.zeros(8, 2))
+        REGULARIZERS["kl"](3)(z, logvar=torch.zeros(8, 2))
 
 
 # ------------------------------------------------------------------------- adversarial

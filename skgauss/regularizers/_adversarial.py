@@ -12,6 +12,7 @@ from torch.func import functional_call
 from torch.nn.functional import softplus
 
 from ._base import POSITIVE, POSITIVE_INT, Items, check_batch
+from ._penalty import Penalty
 
 __all__ = ["AdversarialPenalty"]
 
@@ -24,7 +25,7 @@ def _mlp(n_in: int, hidden: Sequence[int]) -> nn.Sequential:
     return nn.Sequential(*layers, nn.Linear(n_in, 1))
 
 
-class AdversarialPenalty(nn.Module):
+class AdversarialPenalty(Penalty):
     r"""Adversarial penalty of WAE-GAN (Tolstikhin et al. 2018).
 
     A discriminator :math:`D(z) = \sigma(f(z))` (an MLP) learns to tell prior draws
@@ -62,6 +63,10 @@ class AdversarialPenalty(nn.Module):
         Its optimizer.
     """
 
+    #: 1 / Δ, Δ the increase from N(0, I) to N(0.5 * 1, I) codes at n = 256, d = 8
+    #: after 300 discriminator steps on each (skgauss.regularizers, section Scales)
+    scale = 1.4
+    stateful = True
     #: valid option values, checked before training (see skgauss.regularizers)
     constraints = {
         "hidden_layer_sizes": [Items(POSITIVE_INT, min_len=0, what="widths")],
@@ -90,6 +95,46 @@ class AdversarialPenalty(nn.Module):
         self.discriminator = seeded_module(
             lambda: _mlp(n_components, hidden_layer_sizes), generator)
         self.optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas)
+
+    # The optimizer's state (Adam's step count and moments) is part of the module's
+    # state dict, under ``optimizer.<i>.step|exp_avg|exp_avg_sq`` for the i-th
+    # parameter, always present (zeros before the first step), so a saved model
+    # resumes its discriminator exactly and the keys never depend on training.
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        for i, p in enumerate(self.discriminator.parameters()):
+            state = self.optimizer.state.get(p, {})
+            destination[f"{prefix}optimizer.{i}.step"] = torch.as_tensor(
+                state.get("step", 0.0), dtype=torch.float32).detach().reshape(())
+            for key in ("exp_avg", "exp_avg_sq"):
+                value = state.get(key)
+                destination[f"{prefix}optimizer.{i}.{key}"] = (
+                    torch.zeros_like(p) if value is None else value).detach()
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                              missing_keys, unexpected_keys, error_msgs):
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs)
+        for i, p in enumerate(self.discriminator.parameters()):
+            keys = [f"{prefix}optimizer.{i}.{k}" for k in ("step", "exp_avg", "exp_avg_sq")]
+            if not all(k in state_dict for k in keys):
+                missing_keys.extend(k for k in keys if k not in state_dict)
+                continue
+            step, exp_avg, exp_avg_sq = (state_dict[k] for k in keys)
+            if exp_avg.shape != p.shape or exp_avg_sq.shape != p.shape or step.numel() != 1:
+                error_msgs.append(f"optimizer state of discriminator parameter {i} has "
+                                  f"the wrong shape")
+                continue
+            self.optimizer.state.pop(p, None)
+            if float(step) > 0:  # no state before the first step, as Adam keeps it
+                self.optimizer.state[p] = {
+                    "step": step.detach().clone().to(torch.float32).reshape(()),
+                    "exp_avg": exp_avg.detach().clone().to(p.device, p.dtype),
+                    "exp_avg_sq": exp_avg_sq.detach().clone().to(p.device, p.dtype),
+                }
+        # our own keys are consumed here, not unexpected
+        for k in [k for k in unexpected_keys if k.startswith(f"{prefix}optimizer.")]:
+            unexpected_keys.remove(k)
 
     def forward(self, z: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         r"""Encoder penalty :math:`-\operatorname{mean}\log D(z)`; no gradient to ``D``."""

@@ -166,3 +166,7 @@ edf.constraints = {
     "method": [StrOptions(set(_METHODS))],
     "max_pairs": [POSITIVE_INT],
 }
+
+# scale: 1 / (increase from N(0, I) to N(0.5 * 1, I) at n = 256, d = 8), see
+# skgauss.regularizers, section Scales (checked by tests/test_regularizers.py)
+edf.scale = 2.6

@@ -230,3 +230,9 @@ cramer_wold.constraints = {
     "phi": [StrOptions(set(_PHI))],
     "log": ["boolean"],
 }
+
+# scale: 1 / (increase from N(0, I) to N(0.5 * 1, I) at n = 256, d = 8), see
+# skgauss.regularizers, section Scales (checked by tests/test_regularizers.py)
+mmd.scale = 3.6
+bhep.scale = 12.0
+cramer_wold.scale = 9.8

@@ -52,3 +52,5 @@ def kl(
 
 
 kl.gaussian_head = True
+kl.scale = 2.0  # calibration: skgauss.regularizers, section Scales
+none.scale = 1.0

@@ -115,3 +115,8 @@ epps_pulley.constraints = {
     "t_max": [POSITIVE],
     "n_points": [Interval(Integral, 2, None, closed="left")],
 }
+
+# scale: 1 / (increase from N(0, I) to N(0.5 * 1, I) at n = 256, d = 8), see
+# skgauss.regularizers, section Scales (checked by tests/test_regularizers.py)
+sliced_wasserstein.scale = 3.8
+epps_pulley.scale = 8.3
