@@ -380,3 +380,17 @@ def test_non_finite_loss_error_is_public():
     assert issubclass(skgauss.NonFiniteLossError, FloatingPointError)
     assert "NonFiniteLossError" in skgauss.__all__
     assert skgauss.NonFiniteLossError.__module__ == "skgauss"
+
+
+def test_adversarial_optimizer_state_is_saved(tmp_path, X):
+    """The discriminator's Adam moments and step count survive save/load, so a
+    warm start after loading continues the same discriminator."""
+    ae = GaussianAutoencoder(n_components=2, regularizer="adversarial", max_epochs=2,
+                             hidden_layer_sizes=(8,), random_state=0).fit(X)
+    skgauss.save(ae, tmp_path / "m")
+    loaded = skgauss.load(tmp_path / "m")
+    before, after = ae.net_.penalty_.state_dict(), loaded.net_.penalty_.state_dict()
+    assert float(before["stateful.0.optimizer.0.step"]) > 0
+    assert before.keys() == after.keys()
+    for key in before:
+        torch.testing.assert_close(after[key], before[key], rtol=0, atol=0)
