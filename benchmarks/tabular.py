@@ -11,7 +11,9 @@ which are compared with the held-out 30 %:
 - ``energy``: energy distance between the 1 000 samples and the held-out rows in
   the encoded space of the training rows (standardised numeric columns, one-hot
   categories), ``2 E|s - x| - E|s - s'| - E|x - x'|``;
-- ``fit s``: seconds of ``fit`` on one torch thread.
+- ``fit s`` and ``fit CPU s``: wall-clock and CPU seconds of ``fit`` (one torch
+  thread; the CPU time is what the time target reads, as it is far less
+  sensitive to other jobs on a shared machine).
 
 Models: ``skgauss`` = ``GaussianAutoencoder(categorical_features="from_dtype")``
 with every other parameter at its default; ``gmm`` = ``GaussianMixture(10)`` on
@@ -140,6 +142,17 @@ def energy(codec, samples: pd.DataFrame, test: pd.DataFrame) -> float:
     return float(2 * cdist(A, B).mean() - cdist(A, A).mean() - cdist(B, B).mean())
 
 
+def _warm_up() -> None:
+    """One small torch training step, so that no model's timed fit pays torch's
+    first-call costs (thread pools, kernels) alone."""
+    import torch
+
+    net = torch.nn.Linear(8, 8)
+    optimizer = torch.optim.Adam(net.parameters())
+    net(torch.randn(16, 8)).square().mean().backward()
+    optimizer.step()
+
+
 def run(table: str, model: str, seed: int) -> dict:
     import torch
     from sklearn.model_selection import train_test_split
@@ -148,12 +161,13 @@ def run(table: str, model: str, seed: int) -> dict:
     from skgauss.metrics import fidelity_report
 
     torch.set_num_threads(1)
+    _warm_up()
     df = TABLES[table]()
     train, test = train_test_split(df, test_size=0.3, random_state=seed)
     train, test = train.reset_index(drop=True), test.reset_index(drop=True)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     _, sample = MODELS[model](train, seed)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     samples = sample(N_SAMPLES)
     samples = samples[list(df.columns)].astype(df.dtypes.to_dict())
     report = fidelity_report(test, samples)
@@ -161,15 +175,15 @@ def run(table: str, model: str, seed: int) -> dict:
     return {"table": table, "model": model, "rows": len(df), "columns": df.shape[1],
             "categorical": len(_categorical(df)), "shapes": report.column_shapes,
             "trends": report.column_pair_trends, "energy": energy(codec, samples, test),
-            "fit_seconds": seconds, "seed": seed}
+            "fit_seconds": seconds, "fit_cpu_seconds": cpu, "seed": seed}
 
 
 def report(caches: list[Path]) -> str:
     rows = {}
     for cache in caches:
         rows.update(json.loads(cache.read_text()))
-    lines = ["| table (rows, columns, categorical) | model | shapes | trends | energy | fit s |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| table (rows, columns, categorical) | model | shapes | trends | energy | fit s "
+             "| fit CPU s |", "|---|---|---|---|---|---|---|"]
     verdicts = []
     for table in TABLES:
         got = {r["model"]: r for r in rows.values() if r["table"] == table}
@@ -178,13 +192,15 @@ def report(caches: list[Path]) -> str:
                 r = got[model]
                 lines.append(f"| {table} ({r['rows']}, {r['columns']}, {r['categorical']}) | "
                              f"{model} | {r['shapes']:.3f} | {r['trends']:.3f} | "
-                             f"{r['energy']:.3f} | {r['fit_seconds']:.1f} |")
+                             f"{r['energy']:.3f} | {r['fit_seconds']:.1f} | "
+                             f"{r.get('fit_cpu_seconds', float('nan')):.1f} |")
         others = [got[m] for m in ("tvae", "ctgan", "gmm") if m in got]
         if "skgauss" in got and others:
             s = got["skgauss"]
             ok_shape = s["shapes"] >= max(o["shapes"] for o in others)
             ok_trend = s["trends"] >= max(o["trends"] for o in others)
-            ok_time = "tvae" in got and s["fit_seconds"] <= got["tvae"]["fit_seconds"] / 10
+            key = "fit_cpu_seconds"  # CPU time: the machine is shared, wall time is noisy
+            ok_time = "tvae" in got and s[key] <= got["tvae"][key] / 10
             verdicts.append(
                 f"- {table}: shapes >= best of {'/'.join(o['model'] for o in others)}: "
                 f"{'yes' if ok_shape else 'no'}; trends: {'yes' if ok_trend else 'no'}; "
