@@ -1,4 +1,5 @@
 """Grid search over regularizers and alpha on a Dask cluster.
+==========================================================
 
 scikit-learn's GridSearchCV parallelises through joblib; under
 ``joblib.parallel_config(backend="dask")`` its fits run on a ``distributed``

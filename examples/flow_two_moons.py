@@ -1,4 +1,5 @@
 """Two moons to N(0, I) and back with a normalizing flow.
+======================================================
 
 A GaussianFlow maps the two moons, which no linear map makes Gaussian, to
 codes that are standard normal by construction; the map inverts exactly, so

@@ -1,5 +1,7 @@
-"""A mixed-type table: one-hot categoricals + scaled numerics -> Gaussian codes,
-and generated rows mapped back to the original columns.
+"""A mixed-type table to Gaussian codes, and generated rows back to the original columns
+=====================================================================================
+
+One-hot categoricals and scaled numerics go into a GaussianAutoencoder.
 
 ``set_output(transform="pandas")`` makes ``transform``, ``inverse_transform`` and
 ``sample`` return DataFrames. Generated rows come back in the encoded space of the

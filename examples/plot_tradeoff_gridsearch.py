@@ -1,4 +1,5 @@
 """Choose the penalty weight: Gaussian codes vs faithful reconstructions.
+======================================================================
 
 A stronger Gaussian penalty (``alpha``) makes the codes closer to N(0, I) but
 costs reconstruction. GridSearchCV scores every candidate on held-out folds

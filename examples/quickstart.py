@@ -1,4 +1,5 @@
 """Quickstart: Gaussian codes for the digits, new digits from N(0, I).
+===================================================================
 
 Fits a GaussianAutoencoder in a Pipeline, checks how Gaussian the held-out codes
 are with skgauss.stats, and decodes fresh draws from N(0, I).

@@ -129,8 +129,7 @@ def edf(
         Codes.
     generator : torch.Generator, optional
         Source of the random pairs when the distances are subsampled.
-    statistics : sequence of str or dict of str to float, \
-            default=("radii", "distances", "coordinates")
+    statistics : sequence of str or dict, default=("radii", "distances", "coordinates")
         Which statistics to match; a dict gives their weights (a sequence weighs
         each by 1).
     method : {"quantile", "cdf"}, default="quantile"
@@ -139,7 +138,7 @@ def edf(
     max_pairs : int, default=16384
         All ``n(n-1)/2`` pairs are used while there are at most this many;
         otherwise this many random pairs ``i != j``, keeping the distance term
-        at :math:`O(\text{max\_pairs} \cdot d)` instead of :math:`O(n^2 d)`.
+        at O(max_pairs · d) instead of O(n² d).
 
     Returns
     -------
