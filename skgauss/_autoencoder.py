@@ -12,12 +12,12 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._set_output import _get_output_config
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import Callback, LRScheduler, PassthroughScoring
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._common import (
+    _EstimatorMixin,
     all_or_nothing,
     check_bool,
     check_fitted_keys,
@@ -39,6 +39,9 @@ from ._common import (
     standard_normal_draws,
     trained_params,
 )
+
+# validate_data: scikit-learn's, with errors that name a text or unscaled column
+from ._common import validate_input as validate_data
 from ._distributed import _DistributedAutoencoderNet, agree, ensure_process_group
 from ._net import _AutoencoderNet
 from ._tabular import _frame_kind, _TableCodec, column_kinds
@@ -50,7 +53,7 @@ __all__ = ["GaussianAutoencoder"]
 
 
 class GaussianAutoencoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    _EstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
     r"""Autoencoder whose codes are pushed towards the standard Gaussian N(0, I).
 
@@ -374,14 +377,16 @@ default=None
             if self.warm_start and hasattr(self, "net_"):
                 X, table = self._input(X, reset=False, min_samples=2)
                 self._check_params(X.shape[1])
-                check_magnitude(X)
+                names = getattr(self, "feature_names_in_", None) if table is None else None
+                check_magnitude(X, names)  # encoded tables: no column names
                 fresh = self._new_net(X, seed=self._agreed_seed(X, self.net_.seed),
                                       table=table)
                 return self._train(float32_tensor(X, "X"), epochs=None, fresh=fresh,
                                    warm=True)
             X, table = self._input(X, reset=True, min_samples=2)
             self._check_params(X.shape[1])
-            check_magnitude(X)
+            names = getattr(self, "feature_names_in_", None) if table is None else None
+            check_magnitude(X, names)  # encoded tables: no column names
             return self._train(float32_tensor(X, "X"), epochs=None,
                                fresh=self._new_net(X, self._agreed_seed(X), table=table))
 
@@ -445,7 +450,8 @@ default=None
             X, table = self._input(X, reset=first, min_samples=2)
             if first:
                 self._check_params(X.shape[1])
-            check_magnitude(X)
+            names = getattr(self, "feature_names_in_", None) if table is None else None
+            check_magnitude(X, names)  # encoded tables: no column names
             # later calls train a copy: a failure leaves the current model intact
             fresh = self._new_net(X, self._agreed_seed(X), table=table) if first else (
                 copy.deepcopy(self.net_), self.net_.seed, self._dtype, table)
@@ -751,32 +757,7 @@ default=None
         M = self._apply(E, lambda x: module.decoder(module.encode(x)[0]), "X")
         return E, self._table.probabilities(M)
 
-    def _as_input_container(self, X: np.ndarray):
-        """Wrap rows of the input space like ``transform``'s output is wrapped.
-
-        scikit-learn's ``set_output`` only wraps ``transform``; decoded rows and
-        samples get the same container, with the input's column names
-        (``feature_names_in_``, else ``x0, x1, ...``).
-        """
-        # _get_output_config is how sklearn's own wrapper reads set_output and
-        # the global config; it has been stable since scikit-learn 1.2
-        dense = _get_output_config("transform", self)["dense"]
-        if dense == "default":
-            return X
-        columns = list(
-            getattr(
-                self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
-            )
-        )
-        if dense == "pandas":
-            import pandas as pd
-
-            return pd.DataFrame(X, columns=columns)
-        import polars as pl
-
-        return pl.DataFrame(X, schema=columns, orient="row")
-
-    def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
+    def sample(self, n_samples: int = 1, random_state=None):
         """Decode ``n_samples`` draws from N(0, I).
 
         Parameters

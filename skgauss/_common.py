@@ -14,12 +14,52 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.validation import validate_data
 from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._net import NonFiniteLossError, _BatchLoader, _SeededSplit, _TensorDataset
 from ._threads import limit_threads
 
 __all__: list[str] = []
+
+#: Where the documentation site (``docs/``, built by Sphinx) is published; the API
+#: pages are ``generated/<module>.<name>.html`` below it.
+DOCS_URL = "https://skgauss.readthedocs.io/en/latest"
+
+
+class _EstimatorMixin:
+    """What both estimators share beyond scikit-learn's mixins: the HTML repr's
+    "?" link to the estimator's API page, and ``set_output`` applied to rows of
+    the input space (``inverse_transform``, ``sample``)."""
+
+    _doc_link_module = "skgauss"
+    _doc_link_template = DOCS_URL + "/generated/{estimator_module}.{estimator_name}.html"
+
+    def _as_input_container(self, X: np.ndarray):
+        """Wrap rows of the input space like ``transform``'s output is wrapped.
+
+        scikit-learn's ``set_output`` only wraps ``transform``; decoded rows and
+        samples get the same container, with the input's column names
+        (``feature_names_in_``, else ``x0, x1, ...``).
+        """
+        # _get_output_config is how sklearn's own wrapper reads set_output and
+        # the global config; it has been stable since scikit-learn 1.2
+        dense = _get_output_config("transform", self)["dense"]
+        if dense == "default":
+            return X
+        columns = list(
+            getattr(
+                self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
+            )
+        )
+        if dense == "pandas":
+            import pandas as pd
+
+            return pd.DataFrame(X, columns=columns)
+        import polars as pl
+
+        return pl.DataFrame(X, schema=columns, orient="row")
 
 
 def check_integer(est, name: str, low: int, high: int | None = None) -> None:
@@ -93,15 +133,79 @@ def check_network_params(est) -> None:
 MAX_ABS_INPUT = 1e10
 
 
-def check_magnitude(X: np.ndarray) -> None:
-    """Refuse training data too large for a float32 network, naming the fix."""
-    top = float(np.abs(X).max()) if X.size else 0.0
-    if top > MAX_ABS_INPUT:
+def _column_label(j: int, names) -> str:
+    return f"column {names[j]!r} (index {j})" if names is not None else f"column {j}"
+
+
+def check_magnitude(X: np.ndarray, names=None) -> None:
+    """Refuse training data too large for a float32 network, naming the column
+    (from ``names``, e.g. ``feature_names_in_``, else its index) and the fix."""
+    tops = np.abs(X).max(axis=0) if X.size else np.zeros(0)
+    if tops.size and tops.max() > MAX_ABS_INPUT:
+        j = int(np.argmax(tops))
         raise ValueError(
-            f"X has values up to {top:.3g}; the network computes in float32 and its "
-            f"squared error overflows beyond ~{MAX_ABS_INPUT:.0e}: standardise X "
-            "(e.g. sklearn.preprocessing.StandardScaler) before fitting"
+            f"{_column_label(j, names)} of X has values up to {tops[j]:.3g}; the network "
+            f"computes in float32 and its squared error overflows beyond "
+            f"~{MAX_ABS_INPUT:.0e}: standardise X (e.g. sklearn.preprocessing."
+            "StandardScaler) before fitting"
         )
+
+
+def _text_column(X) -> tuple[object, int, object] | None:
+    """The first column of ``X`` that does not convert to float: (name, index, value)."""
+    columns = getattr(X, "columns", None)
+    if columns is not None and hasattr(X, "__getitem__"):  # pandas or polars
+        names = list(columns)
+        values = [np.asarray(X[name]) for name in names]
+    else:
+        try:
+            A = np.asarray(X)
+        except (TypeError, ValueError):
+            return None
+        if A.ndim != 2:
+            return None
+        names, values = list(range(A.shape[1])), list(A.T)
+    for j, (name, col) in enumerate(zip(names, values, strict=True)):
+        for value in col:
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                return name, j, value
+    return None
+
+
+def validate_input(est, X, **kwargs) -> np.ndarray:
+    """scikit-learn's ``validate_data`` whose errors name the column at fault and
+    the fix: a column of text (an unencoded categorical) or values too large
+    for the float32 networks (unscaled input)."""
+    try:
+        A = validate_data(est, X, **kwargs)
+    except ValueError as exc:
+        bad = _text_column(X)
+        if bad is None:
+            raise
+        name, j, value = bad
+        label = f"column {name!r}" if isinstance(name, str) else f"column {j}"
+        hint = ("; or pass categorical_features=[...] to encode it inside the estimator"
+                if "categorical_features" in est.get_params(deep=False) else "")
+        raise ValueError(
+            f"{type(est).__name__} needs numbers, but {label} (index {j}) holds "
+            f"{value!r}: encode it first, e.g. make_column_transformer((OneHotEncoder(), "
+            f"[{name!r}]), remainder=StandardScaler()){hint}"
+        ) from exc
+    if not (isinstance(A, np.ndarray) and A.dtype.kind == "f" and A.ndim == 2 and A.size):
+        return A  # skip_check_array: the caller validates its table itself
+    big = np.abs(A).max(axis=0) > np.finfo(np.float32).max
+    if np.any(big):
+        j = int(np.flatnonzero(big)[0])
+        label = _column_label(j, getattr(est, "feature_names_in_", None))
+        raise ValueError(
+            f"{label} of X has values too large for float32 (max |value| "
+            f"{np.abs(A[:, j]).max():.3g}); the network computes in float32: standardise "
+            "the input, e.g. make_pipeline(StandardScaler(), "
+            f"{type(est).__name__}(...))"
+        )
+    return A
 
 
 def float32_tensor(A: np.ndarray, what: str) -> torch.Tensor:

@@ -17,12 +17,13 @@ from sklearn.base import (
 )
 from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import LRScheduler
 from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._common import (
+    _EstimatorMixin,
     all_or_nothing,
     check_fitted_keys,
     check_integer,
@@ -42,6 +43,9 @@ from ._common import (
     standard_normal_draws,
     trained_params,
 )
+
+# validate_data: scikit-learn's, with errors that name a text or unscaled column
+from ._common import validate_input as validate_data
 from ._net import _SeededNet
 from ._threads import check_n_threads, fit_threads, inference_threads, limit_threads
 
@@ -109,7 +113,8 @@ class _FlowNet(_SeededNet):
     """The flow's skorch net (seeded, stops on a non-finite loss)."""
 
 
-class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                   BaseEstimator):
     r"""Normalizing flow whose codes are N(0, I) by construction, with log-density.
 
     A flow is an invertible map :math:`f` from the data to a base space of the
@@ -497,8 +502,10 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
-            With ``n_components`` set, the PCA reconstruction.
+        X_original : ndarray or DataFrame of shape (n_samples, n_features_in_)
+            With ``n_components`` set, the PCA reconstruction. A pandas/polars
+            DataFrame with the input's column names when
+            ``set_output(transform="pandas"|"polars")`` is configured.
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
@@ -508,7 +515,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 f"{self.n_components_} features (codes) as input to inverse_transform"
             )
         U = self._run(Z, "decode", "the codes")
-        return self._unstandardise(U).astype(Z.dtype, copy=False)
+        return self._as_input_container(self._unstandardise(U).astype(Z.dtype, copy=False))
 
     def score_samples(self, X):
         """Log-density of each row under the model.
@@ -544,7 +551,7 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         return float(np.mean(self.score_samples(X)))
 
-    def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
+    def sample(self, n_samples: int = 1, random_state=None):
         """Draw ``n_samples`` rows from the model: N(0, I) mapped back.
 
         Parameters
@@ -555,7 +562,10 @@ class GaussianFlow(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray or DataFrame of shape (n_samples, n_features_in_)
+            An ndarray in the training data's dtype; a pandas/polars DataFrame
+            with the input's column names when ``set_output`` asks for one, as
+            ``inverse_transform``.
         """
         check_is_fitted(self)
         Z = standard_normal_draws(n_samples, self.n_components_, random_state, self._dtype)
