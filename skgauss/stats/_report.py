@@ -119,6 +119,19 @@ def gaussianity_report(Z, *, alpha: float = 0.05, random_state=0) -> Gaussianity
     GaussianityReport
         ``.table`` (a DataFrame with columns test, family, statistic, pvalue,
         n_samples_used, checks, note), ``.verdicts`` and ``print(report)``.
+
+    Examples
+    --------
+    Codes scaled by 1.5 are a Gaussian, but not the N(0, I):
+
+    >>> import numpy as np
+    >>> from skgauss.stats import gaussianity_report
+    >>> Z = 1.5 * np.random.RandomState(0).standard_normal((500, 3))
+    >>> report = gaussianity_report(Z)
+    >>> report.verdicts["a Gaussian?"].startswith("not rejected")
+    True
+    >>> report.verdicts["N(0,I)?"].startswith("rejected")
+    True
     """
     if isinstance(alpha, bool) or not isinstance(alpha, Real) or not 0 < alpha < 1:
         raise ValueError(f"alpha must be a level in (0, 1), got {alpha!r}")
