@@ -185,13 +185,13 @@ def validate_input(est, X, **kwargs) -> np.ndarray:
         if bad is None:
             raise
         name, j, value = bad
-        label = f"column {name!r}" if isinstance(name, str) else f"column {j}"
+        label = f"column {name!r} (index {j})" if isinstance(name, str) else f"column {j}"
         hint = ("; or pass categorical_features=[...] to encode it inside the estimator"
                 if "categorical_features" in est.get_params(deep=False) else "")
         raise ValueError(
-            f"{type(est).__name__} needs numbers, but {label} (index {j}) holds "
-            f"{value!r}: encode it first, e.g. make_column_transformer((OneHotEncoder(), "
-            f"[{name!r}]), remainder=StandardScaler()){hint}"
+            f"{type(est).__name__} needs numbers, but {label} holds {value!r}, which "
+            "could not convert to float: encode it first, e.g. make_column_transformer("
+            f"(OneHotEncoder(), [{name!r}]), remainder=StandardScaler()){hint}"
         ) from exc
     if not (isinstance(A, np.ndarray) and A.dtype.kind == "f" and A.ndim == 2 and A.size):
         return A  # skip_check_array: the caller validates its table itself
