@@ -55,18 +55,15 @@ __all__ = ["GaussianAutoencoder"]
 class GaussianAutoencoder(
     _EstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
-    r"""Autoencoder whose codes are pushed towards the standard Gaussian N(0, I).
+    """Autoencoder whose codes are pushed towards the standard Gaussian N(0, I).
 
-    An encoder :math:`f` maps each row :math:`x` to a code :math:`z = f(x)` in
-    :math:`\mathbb{R}^d` and a decoder :math:`g` maps codes back. Both are
-    multilayer perceptrons trained by minimising, over mini-batches :math:`B`,
+    An encoder f maps each row x (p features) to a code z = f(x) in R^d and a
+    decoder g maps codes back. Both are multilayer perceptrons trained by
+    minimising, over mini-batches B of rows::
 
-    .. math::
+        mean over x in B of ||g(f(x)) - x||² / p   +   alpha * R({f(x) : x in B})
 
-        \frac{1}{|B|\,p}\sum_{x \in B} \lVert g(f(x)) - x \rVert^2
-        \;+\; \alpha \, R\big(\{f(x)\}_{x \in B}\big)
-
-    where :math:`R` is a penalty that is smallest when the batch of codes is a
+    where R is a penalty that is smallest when the batch of codes is a
     sample of N(0, I_d) (see :data:`skgauss.REGULARIZERS`). Once fitted,
     ``transform`` gives codes, ``inverse_transform`` decodes codes and ``sample``
     decodes draws from N(0, I). Training runs in a private skorch ``NeuralNet``
@@ -111,7 +108,7 @@ default=None
         (useful in cross-validation where a rare category may appear in one
         fold only).
     regularizer : str, dict or callable, default="sliced_wasserstein"
-        The penalty :math:`R`: a name from :data:`skgauss.REGULARIZERS`, a dict
+        The penalty R: a name from :data:`skgauss.REGULARIZERS`, a dict
         ``{name: weight}`` (their weighted sum), or a callable
         ``fn(z, *, generator=None, **options) -> scalar tensor``. Each named
         penalty is multiplied by its documented scale ``skgauss.regularizers.SCALES``

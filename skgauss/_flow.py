@@ -117,43 +117,39 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
                    BaseEstimator):
     r"""Normalizing flow whose codes are N(0, I) by construction, with log-density.
 
-    A flow is an invertible map :math:`f` from the data to a base space of the
-    same dimension, trained so that :math:`z = f(u)` follows N(0, I). By the
-    change of variables the model density is
+    A flow is an invertible map f from the data to a base space of the same
+    dimension, trained so that z = f(u) follows N(0, I). By the change of
+    variables the model density is::
 
-    .. math::
+        log p(y) = log N(f(u); 0, I) + log |det J_f(u)| - sum_j log s_j,
+        u = ((x - m) V^T) / s,
 
-        \log p(y) = \log \mathcal N\big(f(u); 0, I\big)
-            + \log\lvert\det J_f(u)\rvert - \sum_j \log s_j,
-        \qquad u = \big((x - m) V^\top\big) / s,
-
-    where :math:`m` is the training mean, :math:`V = I` (or the PCA axes, see
-    ``n_components``), :math:`y = (x - m) V^\top` and :math:`s` the standard
-    deviation of :math:`y` on the training data: the flow sees standardised
-    inputs and the last term is that standardisation's Jacobian. With
-    ``n_components=None`` a shift is all that separates :math:`y` from
-    :math:`x`, so :math:`p(y)` is the density of :math:`x`. ``fit`` maximises
-    the mean log-likelihood (the loss is its negative) in a private skorch
-    ``NeuralNet`` (``net_``). ``transform`` gives :math:`z = f(u)`,
+    where m is the training mean, V = I (or the PCA axes, see
+    ``n_components``), y = (x - m) V^T and s the standard deviation of y on the
+    training data: the flow sees standardised inputs and the last term is that
+    standardisation's Jacobian. With ``n_components=None`` a shift is all that
+    separates y from x, so p(y) is the density of x. ``fit`` maximises the mean
+    log-likelihood (the loss is its negative) in a private skorch
+    ``NeuralNet`` (``net_``). ``transform`` gives z = f(u),
     ``inverse_transform`` is the exact inverse, ``sample`` maps draws from
-    N(0, I) back, ``score_samples`` is :math:`\log p(y)` and ``score`` its
-    mean (as in :class:`~sklearn.mixture.GaussianMixture`). The flows are
-    zuko's [1]_ (optional extra: ``pip install 'skgauss[flow]'``).
+    N(0, I) back, ``score_samples`` is log p(y) and ``score`` its mean (as in
+    :class:`~sklearn.mixture.GaussianMixture`). The flows are zuko's [1]_
+    (optional extra: ``pip install 'skgauss[flow]'``).
 
     Parameters
     ----------
     n_components : int or None, default=None
         ``None`` keeps every feature: the estimator is a bijection of
-        :math:`\mathbb R^p`. An integer ``d <= n_features`` first projects
-        ``X`` on its ``d`` leading principal axes :math:`V` (from a
+        R^p. An integer ``d <= n_features`` first projects
+        ``X`` on its ``d`` leading principal axes V (from a
         :class:`~sklearn.decomposition.PCA` fitted in ``fit``, kept as
         ``components_``; the flow's standardisation then makes it a whitened
         PCA) and runs the flow on the projection. Then
         ``transform`` discards the other ``p - d`` directions,
         ``inverse_transform`` returns the PCA reconstruction (in the principal
         subspace), and ``score_samples`` is the log-density of the projection
-        :math:`y = (x - m) V^\top` in the orthonormal PCA coordinates, not
-        a density on :math:`\mathbb R^p`: scores for different
+        y = (x - m) V^T in the orthonormal PCA coordinates, not
+        a density on R^p: scores for different
         ``n_components`` do not compare.
     flow : {"nsf", "realnvp", "maf"}, default="nsf"
         ``"nsf"``: autoregressive rational-quadratic neural spline flow [2]_;
@@ -207,12 +203,12 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
     net_ : skorch.NeuralNet
         The trained network; ``net_.module_.flow`` is the zuko flow.
     mean_ : ndarray of shape (n_features_in_,)
-        Training mean :math:`m`.
+        Training mean m.
     components_ : ndarray of shape (n_components_, n_features_in_) or None
-        PCA axes :math:`V` (orthonormal rows) when ``n_components`` is an
-        integer, else ``None`` (:math:`V = I`).
+        PCA axes V (orthonormal rows) when ``n_components`` is an
+        integer, else ``None`` (V = I).
     scale_ : ndarray of shape (n_components_,)
-        Standard deviation :math:`s` of :math:`y` (1 where it is 0).
+        Standard deviation s of y (1 where it is 0).
     n_components_ : int
         Dimension of the codes.
     n_features_in_ : int
@@ -223,7 +219,7 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         Number of epochs run.
     history_ : list of dict
         Per epoch: ``train_loss`` (mean negative log-likelihood of the
-        standardised inputs, without the :math:`\sum_j \log s_j` term), with a
+        standardised inputs, without the sum_j log s_j term), with a
         validation split ``valid_loss``, and ``dur`` (seconds).
 
     See Also
@@ -235,7 +231,7 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
     Notes
     -----
     The network computes in float32; outputs follow the input dtype. The
-    spline flow is defined on :math:`[-5, 5]` per dimension and is the
+    spline flow is defined on [-5, 5] per dimension and is the
     identity outside; inputs are standardised first so this covers the data.
     If the training loss becomes NaN or infinite, ``fit`` raises a
     ``FloatingPointError`` naming the epoch and keeps the previous fitted
