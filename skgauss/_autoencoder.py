@@ -250,8 +250,9 @@ default=None
     ...                    "size": ["S", "M", "L", "XL"] * 25})
     >>> ae = GaussianAutoencoder(categorical_features="from_dtype", max_epochs=2,
     ...                          random_state=0).fit(df)
-    >>> ae.sample(2, random_state=0).dtypes.tolist()
-    [dtype('float64'), dtype('O')]
+    >>> rows = ae.sample(2, random_state=0)
+    >>> rows.columns.tolist(), bool(rows["size"].isin(["S", "M", "L", "XL"]).all())
+    (['height', 'size'], True)
     """
 
     def __init__(
