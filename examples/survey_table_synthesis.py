@@ -1,4 +1,5 @@
 """Synthetic rows of a real survey table, and how close they are to the real ones.
+===============================================================================
 
 The 1996 American National Election Study extract that ships with statsmodels
 (944 voters): party identification and expected vote as text, population as a

@@ -57,3 +57,14 @@ def test_docs_extra_builds_the_site():
         assert any(d.startswith(package + ">=") for d in docs), package
     ci = (ROOT / ".ci" / "run").read_text()
     assert "sphinx-build -W" in ci and "python -m build" in ci and "twine check" in ci
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)
+def test_examples_have_a_gallery_title(path):
+    # sphinx-gallery makes the docstring's first line, underlined, the page title;
+    # without the underline the docs build (-W) fails with "no title"
+    lines = path.read_text().splitlines()
+    title = lines[0].removeprefix('"""').removeprefix('r"""')
+    underline = lines[1]
+    assert title and set(underline) == {"="} and len(underline) >= len(title), \
+        f"{path.name}: underline the title with '='"
