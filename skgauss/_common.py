@@ -181,7 +181,8 @@ def validate_input(est, X, **kwargs) -> np.ndarray:
     try:
         A = validate_data(est, X, **kwargs)
     except ValueError as exc:
-        bad = _text_column(X)
+        # only a failed conversion to numbers (not e.g. missing feature names)
+        bad = _text_column(X) if "convert" in str(exc) else None
         if bad is None:
             raise
         name, j, value = bad
