@@ -61,7 +61,8 @@ def _check_codes(Z, min_samples: int = 2, dtype=np.float64) -> np.ndarray:
     """Finite 2-D float array, at least ``min_samples`` rows, no entry whose
     square overflows."""
     Z = check_array(Z, dtype=dtype, ensure_min_samples=min_samples, input_name="Z")
-    if Z.size and max(Z.max(), -Z.min()) > _MAX_ABS:  # no |Z| copy
+    # no |Z| copy; float(): a float32 Z must not cast the 1e150 bound to float32 (overflow)
+    if Z.size and max(float(Z.max()), -float(Z.min())) > _MAX_ABS:
         raise ValueError(
             f"Z has entries above {_MAX_ABS:g} in magnitude: squared norms would overflow float64."
         )
