@@ -7,9 +7,9 @@
 Needs a Chromium binary (Debian: ``apt-get install -y chromium``; or set
 ``CHROMIUM=/path/to/chrome``). It runs with a fresh empty profile, no network
 services, no GPU and no sandbox (for containers), and writes a PNG of the first
-``--window-size`` pixels of the page (``--fragment`` opens one model's tab: the ids
-are ``m-<model slug>``, listed by ``--list``). Exit status 1 when Chromium is missing,
-fails, or writes no PNG.
+``--window-size`` pixels of the page (``--fragment`` shows one model's tab: the ids
+are ``m-<model slug>``, listed by ``--list``; the page is not scrolled to it).
+Exit status 1 when Chromium is missing, fails, or writes no PNG.
 """
 
 from __future__ import annotations
@@ -41,13 +41,30 @@ def screenshot(html: Path, png: Path, *, window_size: str = "1300,2400",
     exe = chromium()
     if exe is None:
         raise RuntimeError("no Chromium found: apt-get install -y chromium (or set CHROMIUM)")
-    url = html.resolve().as_uri() + (f"#{fragment}" if fragment else "")
     png = png.resolve()
     png.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(prefix="skgauss-chromium-") as profile:
-        cmd = [exe, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}",
-               f"--window-size={window_size}", url]
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    page = html.resolve()
+    if fragment:
+        # a URL fragment makes headless Chromium scroll and capture a blank band: show
+        # the tab through a style in a sibling copy (same folder: the images resolve)
+        if f'id="{fragment}"' not in page.read_text(encoding="utf-8"):
+            raise RuntimeError(f"no element with id {fragment!r} in {html}")
+        style = (f"<style>.panel {{ display: none !important; }} "
+                 f"#{fragment} {{ display: block !important; }} "
+                 ".tabs nav a { background: #eee !important; font-weight: normal !important; } "
+                 f'.tabs nav a[href="#{fragment}"] {{ background: #fff !important; '
+                 "font-weight: bold !important; }</style></head>")
+        text = page.read_text(encoding="utf-8").replace("</head>", style, 1)
+        page = page.with_name(f".screenshot-{fragment}.html")
+        page.write_text(text, encoding="utf-8")
+    try:
+        with tempfile.TemporaryDirectory(prefix="skgauss-chromium-") as profile:
+            cmd = [exe, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}",
+                   f"--window-size={window_size}", page.as_uri()]
+            res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    finally:
+        if fragment:
+            page.unlink(missing_ok=True)
     if not png.is_file() or png.stat().st_size == 0:
         raise RuntimeError(f"Chromium wrote no PNG (exit {res.returncode}): {res.stderr[-500:]}")
     return png

@@ -139,6 +139,14 @@ def test_report_renders_in_headless_chromium(text_run, tmp_path):
     # not a blank page: the verdict box, tables and figures give many distinct rows
     rows = pixels[..., :3].reshape(1600, -1)
     assert len({r.tobytes() for r in rows}) > 300
+    # one model's tab: another page, and the temporary copy is gone
+    last = re.findall(r'class="panel" id="([^"]+)"', (out / "report.html").read_text())[-1]
+    tab = screenshot(out / "report.html", tmp_path / "tab.png", window_size="1200,1600",
+                     fragment=last)
+    assert not (matplotlib.image.imread(tab) == pixels).all()
+    assert not list(out.glob(".screenshot-*"))
+    with pytest.raises(RuntimeError, match="no element"):
+        screenshot(out / "report.html", tmp_path / "x.png", fragment="m-nope")
 
 
 def test_csv_input_with_target_and_text_column(tmp_path, capsys):

@@ -60,7 +60,6 @@ def _tradeoff(ax, rows) -> None:
     if len(front) > 1:
         ax.step(x[front], y[front], where="post", color="C3", lw=1.2, alpha=0.7)
     ax.set_yscale("symlog", linthresh=1e-3)  # scores crowd near 0 (the best)
-    ax.margins(x=0.15)
     _label(ax, x, y, [r["model"] for r in rows], on)
     ax.set_xlabel("held-out reconstruction MSE ÷ PCA's (lower is better)")
     ax.set_ylabel("Gaussianity score (−MMD² to N(0, I); 0 is best; symlog)")
@@ -70,18 +69,24 @@ def _tradeoff(ax, rows) -> None:
 
 
 def _label(ax, x, y, names, highlight, height: float = 11.0, width: float = 120.0) -> None:
-    """Name every point, moving a label up (in steps of ``height`` pixels) while it
-    would overlap one already placed within ``width`` pixels to its side."""
+    """Name every point; a label that would overlap one already placed (within
+    ``width`` pixels to its side) moves by ``height`` pixels, up or down, staying
+    inside the axes, with a thin line back to its point."""
     ok = np.isfinite(x) & np.isfinite(y)
+    ax.margins(x=0.15, y=0.08)
     ax.autoscale_view()
     pix = np.full((len(x), 2), np.nan)
     pix[ok] = ax.transData.transform(np.column_stack([x[ok], y[ok]]))
+    bottom, top = ax.transAxes.transform([(0, 0), (0, 1)])[:, 1]
     placed: list[tuple[float, float]] = []
-    for i in sorted(np.flatnonzero(ok), key=lambda i: pix[i, 1]):
+    for i in sorted(np.flatnonzero(ok), key=lambda i: -pix[i, 1]):
         px, py = pix[i]
-        dy = 0.0
-        while any(abs(px - qx) < width and abs(py + dy - qy) < height for qx, qy in placed):
-            dy += height
+        steps = (k * s for k in range(40) for s in ((1,) if k == 0 else (-1, 1)))
+        for dy in (height * k for k in steps):
+            inside = bottom + height / 2 <= py + dy <= top - height / 2
+            if inside and not any(abs(px - qx) < width and abs(py + dy - qy) < height
+                                  for qx, qy in placed):
+                break
         placed.append((px, py + dy))
         ax.annotate(names[i], (x[i], y[i]), xytext=(8, dy * 72 / ax.figure.dpi),
                     textcoords="offset points", fontsize=8, ha="left", va="center",
@@ -209,12 +214,18 @@ def _html(title: str, rows: list[dict], figures: list[Figure], notes, verdict) -
         one = _table([r], table_columns([r]))
         panels.append(f'<section class="panel" id="m-{_slug(m)}"><h3>{esc(m)}</h3>'
                       f"{one}{figs}</section>")
+    # the open tab's link is drawn as selected (the first one when none is targeted)
+    slugs = [_slug(m) for m in models]
+    active = "".join(f'.tabs:has(#m-{g}:target) nav a[href="#m-{g}"],' for g in slugs)
+    first = f'.tabs:not(:has(.panel:target)) nav a[href="#m-{slugs[0]}"]' if slugs else ""
+    tab_css = (f"{active}{first} {{ background: #fff; font-weight: bold; "
+               "border-color: #888; }}") if slugs else ""
     keys = list(dict.fromkeys(k for r in rows for k in r))
     every = [(k, k, "{:.3g}" if k != "model" else "{}") for k in keys]
     note = "".join(f"<li>{esc(n)}</li>" for n in notes)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
-<style>{_CSS}</style></head><body>
+<style>{_CSS}{tab_css}</style></head><body>
 <h1>{esc(title)}</h1>
 {verdict_html}
 {_table(rows, table_columns(rows))}
