@@ -20,20 +20,18 @@ TINY = ["compare", "--dataset", "iris", "--regularizers", "none,sliced_wasserste
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cli") / "report"
-    assert main([*TINY, "--out", str(out), "--format", "json"]) == 0
-    return out
-
-
-@pytest.fixture(scope="module")
 def text_run(tmp_path_factory):
-    """A text-format run: (stdout, stderr, output folder)."""
-    out = tmp_path_factory.mktemp("cli") / "text"
+    """One text-format run with plots, shared: (stdout, stderr, output folder)."""
+    out = tmp_path_factory.mktemp("cli") / "report"
     capture = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(capture[0]), contextlib.redirect_stderr(capture[1]):
         assert main([*TINY, "--out", str(out)]) == 0
     return capture[0].getvalue(), capture[1].getvalue(), out
+
+
+@pytest.fixture(scope="module")
+def report(text_run):
+    return text_run[2]
 
 
 def test_report_files(report):
@@ -68,12 +66,18 @@ def test_report_files(report):
     assert not list(report.parent.glob(".skgauss-*")), "temporary folder left behind"
 
 
-@pytest.mark.parametrize("fmt", ["text", "markdown"])
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
 def test_table_formats(tmp_path, capsys, fmt):
     main([*TINY, "--regularizers", "none", "--no-plots", "--out", str(tmp_path / "o"),
           "--format", fmt])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "PCA(whiten)" in out and "none" in out
+    if fmt == "json":  # stdout is only the rows; the verdict goes to stderr
+        written = (tmp_path / "o" / "results.json").read_text()
+        assert json.dumps(json.loads(out)) == json.dumps(json.loads(written))  # NaN-safe
+        assert "VERDICT\n" in captured.err
+        return
     assert out.startswith("VERDICT\n")
     if fmt == "markdown":
         assert "\n| # | model |" in out
