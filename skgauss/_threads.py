@@ -97,13 +97,16 @@ def other_busy_cores() -> float:
 
 
 def check_n_threads(est) -> None:
-    """``est.n_threads`` must be None, -1 or an integer >= 1."""
+    """``est.n_threads`` must be None, -1 or an integer in [1, 4 x the CPUs] (far
+    more threads than CPUs only slows down; 100 000 crashed torch's thread pool)."""
     value = est.n_threads
     if value is None:
         return
+    most = 4 * (os.cpu_count() or 1)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or (
-            value < 1 and value != -1):
-        raise ValueError(f"n_threads must be None, -1 or an integer >= 1, got {value!r}")
+            value < 1 and value != -1) or value > most:
+        raise ValueError(f"n_threads must be None, -1 or an integer in [1, {most}], "
+                         f"got {value!r}")
 
 
 def choose_threads(n_threads: int | None, work: float, device) -> int:

@@ -329,3 +329,51 @@ def test_alpha_grid_shows_the_winning_alpha(tmp_path, capsys):
     assert "alpha" in head.split()
     line = next(ln for ln in stdout.splitlines() if " sliced_wasserstein " in ln)
     assert f"{rows['sliced_wasserstein']['alpha']:g}" in line.split()
+
+
+def test_bad_settings_exit_2_before_training(tmp_path, capsys, monkeypatch):
+    """Issue 16 item 10: each is one line and exit 2, and no model is trained."""
+    from skgauss.cli import _models
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a model was trained")
+
+    monkeypatch.setattr(_models, "_fit", no_training)
+    monkeypatch.setattr("skgauss.cli._fit", no_training, raising=False)
+    base = ["--dataset", "iris", "--n-components", "2", "--no-plots"]
+    rows = np.random.RandomState(0).randn(30, 3)
+    rows[0, 0] = 1e200
+    np.savetxt(tmp_path / "huge.csv", rows, delimiter=",", header="a,b,c", comments="")
+    _bad(tmp_path, capsys, ["--data", str(tmp_path / "huge.csv"), "--n-components", "2"],
+         "rescale")
+    _bad(tmp_path, capsys, [*base, "--alpha", "1e308"], "--alpha")
+    _bad(tmp_path, capsys, [*base, "--seed", "-1"], "--seed")
+    _bad(tmp_path, capsys, [*base, "--n-jobs", "0"], "--n-jobs")
+    _bad(tmp_path, capsys, [*base, "--device", "cuda:9"], "--device")
+    _bad(tmp_path, capsys, [*base, "--device", "meta"], "--device")
+    _bad(tmp_path, capsys, [*base, "--threads", "100000"], "--threads")
+    _bad(tmp_path, capsys, [*base, "--max-epochs", "0"], "--max-epochs")
+    _bad(tmp_path, capsys, [*base, "--regularizers", ","], "no regularizer named")
+    _bad(tmp_path, capsys, [*base, "--regularizers", "none,none"], "repeated")
+
+
+def test_unwritable_out_refused_before_training(capsys, monkeypatch):
+    import os
+    import tempfile
+
+    from skgauss.cli import _models
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a model was trained")
+
+    monkeypatch.setattr(_models, "_fit", no_training)
+    monkeypatch.setattr("skgauss.cli._fit", no_training, raising=False)
+
+    def refuse(*args, **kwargs):  # what /proc does, even for root
+        raise OSError(2, "No such file or directory")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--dataset", "iris", "--n-components", "2", "--no-plots",
+              "--out", os.path.join(tempfile.gettempdir(), "skgauss-never")])
+    assert exc.value.code == 2 and "cannot write" in capsys.readouterr().err

@@ -55,11 +55,11 @@ def compare(args) -> list[dict]:
     if n_test < 2 or n_train < max(10, args.n_components + 1):
         raise InputError(f"--test-size {args.test_size} leaves {n_train} training and "
                          f"{n_test} test rows: too few for n_components={args.n_components}")
-    try:
-        import torch
+    from .._common import check_device
 
-        torch.empty(0, device=args.device)
-    except (RuntimeError, TypeError, ValueError) as exc:
+    try:
+        check_device(args.device)  # CUDA without a GPU, 'meta', ...: before training
+    except ValueError as exc:
         raise InputError(f"--device {args.device!r} is not usable here: {exc}") from exc
     check_usable(X, data_name, args.n_components)
     models = build_models(args, X.shape[1], n_train)
@@ -69,6 +69,10 @@ def compare(args) -> list[dict]:
     ancestor = next(p for p in (out, *out.parents) if p.exists())
     if not ancestor.is_dir() or not os.access(ancestor, os.W_OK):
         raise InputError(f"--out {out}: {ancestor} is not a writable folder")
+    try:  # os.access says yes to root everywhere (/proc): try it, before training
+        os.rmdir(tempfile.mkdtemp(prefix=".skgauss-probe-", dir=ancestor))
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write in {ancestor}: {exc.strerror}") from exc
     if args.plots:
         try:
             import matplotlib  # noqa: F401
@@ -212,8 +216,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.max_epochs is not None and args.max_epochs < 1:
         parser.exit(2, "skgauss compare: error: --max-epochs must be >= 1\n")
-    if args.threads is not None and args.threads < 1:
-        parser.exit(2, "skgauss compare: error: --threads must be >= 1\n")
+    cpus = os.cpu_count() or 1
+    if args.threads is not None and not 1 <= args.threads <= cpus:
+        parser.exit(2, f"skgauss compare: error: --threads must be in [1, {cpus}] (the "
+                       "CPUs here)\n")
+    if not 0 <= args.seed < 2**32:
+        parser.exit(2, "skgauss compare: error: --seed must be in [0, 2**32 - 1]\n")
+    if args.n_jobs == 0:
+        parser.exit(2, "skgauss compare: error: --n-jobs must be >= 1 or negative (-1: "
+                       "every CPU)\n")
     try:
         compare(args)
     except InputError as exc:

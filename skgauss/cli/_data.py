@@ -26,6 +26,10 @@ class InputError(Exception):
     """Bad user input: reported as one line, exit code 2."""
 
 
+
+#: the largest |value| compare standardises (squares and sums stay finite)
+MAX_ABS_VALUE = 1e100
+
 def _read_table(path: Path):
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
@@ -135,6 +139,11 @@ def load_data(args) -> tuple[np.ndarray, str, tuple | None, list[str]]:
         if not np.isfinite(X).all():
             raise InputError(
                 f"{path} has missing or infinite values in numeric columns"
+            )
+        if np.abs(X).max() > MAX_ABS_VALUE:
+            raise InputError(
+                f"{path} has values up to {np.abs(X).max():.3g}; standardising them "
+                f"would overflow: rescale the columns to within {MAX_ABS_VALUE:.0e}"
             )
         name, image_shape = path.stem, None
     else:

@@ -4,7 +4,6 @@ grid, progress bars, Ctrl-C handling and fitting one model."""
 from __future__ import annotations
 
 import importlib.util
-import math
 import signal
 import sys
 import threading
@@ -33,9 +32,14 @@ def _alphas(text: str) -> list[float] | None:
         raise InputError(
             f"--alpha {text!r}: expected a number or a comma list"
         ) from exc
-    if not values or any(not (a >= 0 and math.isfinite(a)) for a in values):
-        raise InputError(f"--alpha {text!r}: values must be finite and >= 0")
+    if not values or any(not (0 <= a <= MAX_ALPHA) for a in values):
+        raise InputError(f"--alpha {text!r}: values must be in [0, {MAX_ALPHA:g}] (beyond, "
+                         "the penalty swamps the reconstruction and overflows float32)")
     return values
+
+
+#: largest --alpha: alpha * penalty stays far from float32's 3.4e38
+MAX_ALPHA = 1e6
 
 
 def build_models(args, n_features: int, n_train: int) -> dict[str, object]:
@@ -54,8 +58,12 @@ def build_models(args, n_features: int, n_train: int) -> dict[str, object]:
     unknown = [r for r in names if r not in REGULARIZERS]
     if unknown or not names:
         raise InputError(
-            f"unknown regularizer(s) {unknown}; choose from {sorted(REGULARIZERS)}"
+            f"--regularizers {args.regularizers!r}: "
+            + (f"unknown regularizer(s) {unknown}" if unknown else "no regularizer named")
+            + f"; choose from {sorted(REGULARIZERS)}"
         )
+    if len(set(names)) != len(names):
+        raise InputError(f"--regularizers {args.regularizers!r}: a name is repeated")
     if not 1 <= args.n_components <= n_features:
         raise InputError(
             f"--n-components must be in [1, {n_features}], got {args.n_components}"
