@@ -304,6 +304,8 @@ def _check_common_fitted(fitted: dict, file: Path) -> None:
             raise ValueError(f"{file}: {key} must be a non-negative integer, got {value!r}")
     if fitted["n_features_in_"] < 1:
         raise ValueError(f"{file}: n_features_in_ must be >= 1")
+    if fitted["seed"] >= 2**32:  # fits draw seeds below 2**31; torch takes < 2**64
+        raise ValueError(f"{file}: seed must be < 2**32, got {fitted['seed']}")
     if fitted.get("dtype") not in ("float32", "float64"):
         raise ValueError(f"{file}: dtype must be float32 or float64, got {fitted.get('dtype')!r}")
     history = fitted.get("history_")

@@ -5,6 +5,7 @@ tests documented as conservative), at (n, d) pairs where each test claims to
 apply. The default suite checks one small pair per test; ``pytest -m slow``
 runs the grid up to d = 400."""
 
+import math
 import warnings
 
 import numpy as np
@@ -147,3 +148,20 @@ def test_report_refuses_a_level_outside_0_1():
     for alpha in (2, 0, -0.1, True, "0.05"):
         with pytest.raises(ValueError, match="alpha"):
             stats.gaussianity_report(Z, alpha=alpha)
+
+
+def test_energy_distance_is_finite_in_high_dimension():
+    """scipy's hyp1f1 overflows at d = 400 (b = 200, z = -100): the statistic was
+    inf for every sample, so energy_test never rejected (p = 1)."""
+    mpmath = pytest.importorskip("mpmath")
+    from skgauss.stats._kernel import _gamma_ratio
+
+    d = 400
+    x = np.zeros((1, d))
+    x[0, 0] = math.sqrt(200.0)
+    expected = math.sqrt(2) * _gamma_ratio(d) * float(mpmath.hyp1f1(-0.5, d / 2, -100.0))
+    got = stats.expected_distance_to_standard_normal(x)[0]
+    assert got == pytest.approx(expected, rel=1e-12)
+    Z = np.random.default_rng(0).standard_normal((50, d))
+    assert np.isfinite(stats.energy_to_standard_normal(Z))
+    assert stats.energy_test(Z + 0.5, max_samples=None).pvalue < 0.05

@@ -101,6 +101,7 @@ def _edit_params(path, edit):
     (lambda m: m["params"].update(verbose="x"), "no valid model"),
     (lambda m: m.update(params=[{}]), "JSON object"),
     (lambda m: m["fitted"].update(seed=[1]), "seed"),
+    (lambda m: m["fitted"].update(seed=2**70), "seed"),
     (lambda m: m["fitted"].update(n_features_in_=True), "n_features_in_"),
     (lambda m: m["fitted"].update(history_=5), "history_"),
 ])

@@ -94,9 +94,28 @@ def expected_distance_to_standard_normal(X: np.ndarray) -> np.ndarray:
     out = np.empty_like(sq)
     big = sq > 1e8  # hyp1f1 can fail there; r + (d-1)/(2r) is exact to O(r^-3)
     out[~big] = math.sqrt(2) * _gamma_ratio(d) * special.hyp1f1(-0.5, d / 2, -sq[~big] / 2)
+    # scipy's hyp1f1 overflows for large d (inf at d = 400, |x|^2 = 200): there,
+    # the positive Kummer series below
+    bad = ~big & ~np.isfinite(out)
+    out[bad] = [math.sqrt(2) * _gamma_ratio(d) * _hyp1f1_minus_half(d / 2, s / 2)
+                for s in sq[bad]]
     r = np.sqrt(sq[big])
     out[big] = r + (d - 1) / (2 * r)
     return out
+
+
+def _hyp1f1_minus_half(b: float, s: float) -> float:
+    r""":math:`{}_1F_1(-\tfrac12; b; -s)` for :math:`s \ge 0` by Kummer's
+    transformation :math:`e^{-s}\,{}_1F_1(b + \tfrac12; b; s)`, whose series has
+    positive terms, summed in log space (no cancellation, no overflow); terms
+    beyond :math:`k = s + 12\sqrt s + 60` are below :math:`e^{-60}` of the peak."""
+    k = np.arange(int(s + 12 * math.sqrt(s) + 60), dtype=float)
+    log_terms = (special.gammaln(b + 0.5 + k) - special.gammaln(b + 0.5)
+                 - special.gammaln(b + k) + special.gammaln(b)
+                 + k * math.log(s if s > 0 else 1.0) - special.gammaln(k + 1))
+    if s == 0:
+        return 1.0
+    return float(np.exp(special.logsumexp(log_terms) - s))
 
 
 def energy_to_standard_normal(Z: np.ndarray) -> float:
