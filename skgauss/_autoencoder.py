@@ -6,6 +6,7 @@ import copy
 
 import numpy as np
 import torch
+from sklearn import config_context
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -43,13 +44,39 @@ from ._common import (
 # validate_data: scikit-learn's, with errors that name a text or unscaled column
 from ._common import validate_input as validate_data
 from ._distributed import _DistributedAutoencoderNet, agree, ensure_process_group
-from ._net import _AutoencoderNet
+from ._flow import FLOWS
+from ._generative import (
+    DECODER_COVARIANCES,
+    DEQUANTIZE,
+    LATENT_SAMPLERS,
+    dequantization_spacing,
+    gmm_sampler,
+    latent_flow,
+    latent_spec,
+    latent_state,
+    mixture_draws,
+    observation_noise,
+    residual_covariance,
+    restore_latent,
+)
+from ._net import _AutoencoderNet, _SeededSplit
 from ._tabular import _frame_kind, _TableCodec, column_kinds
 from ._threads import check_n_threads, fit_threads, inference_threads, limit_threads
 from .nn import ACTIVATIONS, AutoencoderModule
 from .regularizers import REGULARIZERS, build, resolve
 
 __all__ = ["GaussianAutoencoder"]
+
+
+def _check_choice(est, name: str, choices: tuple) -> None:
+    """``getattr(est, name)`` must be one of ``choices`` (compared by equality, so
+    an unhashable value is refused too)."""
+    value = getattr(est, name)
+    if not any(value is c or (isinstance(value, str) and value == c) for c in choices):
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+
+
+
 
 
 class GaussianAutoencoder(
@@ -192,6 +219,49 @@ default=None
     verbose : int, default=0
         ``>0`` shows skorch's epoch table and progress bar.
 
+    decoder_covariance : {"diag", "full"} or None, default="full"
+        The observation model :math:`x \\mid z \\sim \\mathcal N(g(z), \\Sigma)`.
+        After training, :math:`\\Sigma` is the maximum-likelihood covariance
+        (diagonal, or full shrunk by Ledoit--Wolf) of the residuals
+        :math:`x - g(f(x))` of the
+        validation rows (rows the network never trained on; all rows when
+        ``validation_fraction=0``), kept as ``decoder_covariance_``; ``sample``
+        adds noise drawn from it. ``None``: no noise model, ``sample`` returns
+        decoded means.
+    latent_sampler : {"normal", "gmm"}, default="normal"
+        Where ``sample`` draws codes: N(0, I), or a
+        :class:`~sklearn.mixture.GaussianMixture` fitted on the training codes
+        (the ex-post sampler of regularised autoencoders, [3]_), kept as
+        ``latent_sampler_``.
+    latent_sampler_params : dict, default=None
+        Options of the mixture (``n_components`` defaults to 10,
+        ``covariance_type``, ``reg_covar``, ...; its ``random_state`` is
+        derived from ``random_state``).
+    latent_flow : {"nsf", "realnvp", "maf"} or None, default="nsf"
+        A second stage [4]_: after the autoencoder is trained, a
+        :class:`~skgauss.GaussianFlow` of this kind is fitted by maximum
+        likelihood on the training codes (``latent_flow_``). ``transform``
+        then returns the flow's base-space codes
+        :math:`h(f(x))`, N(0, I) by construction, ``inverse_transform``
+        computes :math:`g(h^{-1}(z))` (the flow is inverted exactly) and
+        ``sample`` maps its draws through :math:`h^{-1}` and the decoder.
+    latent_flow_params : dict, default=None
+        Options of the flow (``n_transforms``, ``hidden_layer_sizes``,
+        ``max_epochs``, ``batch_size``, ``lr``, ``validation_fraction``,
+        ``early_stopping``, ``patience``, ``verbose``). Unless given here, the
+        flow trains like the autoencoder (its ``max_epochs``, ``batch_size``,
+        ``validation_fraction``, ``patience``) with ``early_stopping=True``:
+        trained for all epochs it overfits the training codes
+        (``benchmarks/latent_flow.py``). Its ``random_state`` and ``device``
+        follow the autoencoder's.
+    dequantize : {"none", "uniform"}, default="none"
+        ``"uniform"``: columns with at most 20 distinct training values are
+        dequantised during training, each batch getting fresh noise
+        :math:`u \\sim U[-\\delta_j/2, \\delta_j/2)` with :math:`\\delta_j` the
+        smallest gap between the column's values (on both the encoder's input
+        and the reconstruction target: the model is of the dequantised data).
+        ``transform`` stays deterministic and sees the rows as given.
+
     Attributes
     ----------
     net_ : skorch.NeuralNet
@@ -213,6 +283,16 @@ default=None
         validation split, ``valid_loss``, ``valid_recon``, ``valid_penalty``, plus
         ``dur`` (seconds).
 
+    decoder_covariance_ : ndarray or None
+        Of shape (n_features_in_,) for ``"diag"``, (n_features_in_,
+        n_features_in_) for ``"full"``:
+        :math:`\\Sigma` of the observation model (variances for ``"diag"``).
+    latent_flow_ : GaussianFlow or None
+        The fitted second-stage flow on the codes.
+    latent_sampler_ : GaussianMixture or None
+        The fitted mixture of ``latent_sampler="gmm"`` (on the flow's codes
+        when there is a flow).
+
     See Also
     --------
     sklearn.decomposition.PCA : linear codes, Gaussian only if the data are.
@@ -230,6 +310,10 @@ default=None
     ----------
     .. [1] Kolouri et al., "Sliced-Wasserstein Autoencoder", ICLR 2019.
     .. [2] Tolstikhin et al., "Wasserstein Auto-Encoders", ICLR 2018.
+    .. [3] Ghosh et al., "From Variational to Deterministic Autoencoders",
+       ICLR 2020.
+    .. [4] Dai and Wipf, "Diagnosing and Enhancing VAE Models", ICLR 2019.
+
 
     Examples
     --------
@@ -284,6 +368,12 @@ default=None
         n_threads: int | None = None,
         random_state=None,
         verbose: int = 0,
+        decoder_covariance: str | None = "full",
+        latent_sampler: str = "normal",
+        latent_sampler_params: dict | None = None,
+        latent_flow: str | None = "nsf",
+        latent_flow_params: dict | None = None,
+        dequantize: str = "none",
     ) -> None:
         self.n_components = n_components
         self.categorical_features = categorical_features
@@ -311,6 +401,12 @@ default=None
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
+        self.decoder_covariance = decoder_covariance
+        self.latent_sampler = latent_sampler
+        self.latent_sampler_params = latent_sampler_params
+        self.latent_flow = latent_flow
+        self.latent_flow_params = latent_flow_params
+        self.dequantize = dequantize
 
     # ------------------------------------------------------------------ checks
     def _check_params(self, n_features: int) -> None:
@@ -344,6 +440,19 @@ default=None
         if not isinstance(self.distributed, bool):
             raise TypeError(f"distributed must be True or False, got {self.distributed!r}")
         check_bool(self, "warm_start")
+        _check_choice(self, "decoder_covariance", (None, *DECODER_COVARIANCES))
+        _check_choice(self, "latent_sampler", LATENT_SAMPLERS)
+        _check_choice(self, "latent_flow", (None, *FLOWS))
+        _check_choice(self, "dequantize", DEQUANTIZE)
+        # the unfitted mixture and flow check their own options
+        if self.latent_sampler == "gmm":
+            gmm_sampler(self.latent_sampler_params, 0)._validate_params()
+        elif self.latent_sampler_params is not None:
+            raise ValueError("latent_sampler_params is set but latent_sampler is 'normal'")
+        if self.latent_flow is not None:
+            latent_flow(self, 0)._check_params(self.n_components)
+        elif self.latent_flow_params is not None:
+            raise ValueError("latent_flow_params is set but latent_flow is None")
         if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
             raise TypeError(
                 f"callbacks must be a list of skorch callbacks, got {self.callbacks!r}"
@@ -379,13 +488,12 @@ default=None
                 check_magnitude(X, names)  # encoded tables: no column names
                 fresh = self._new_net(X, seed=self._agreed_seed(X, self.net_.seed),
                                       table=table)
-                return self._train(float32_tensor(X, "X"), epochs=None, fresh=fresh,
-                                   warm=True)
+                return self._train(X, epochs=None, fresh=fresh, warm=True)
             X, table = self._input(X, reset=True, min_samples=2)
             self._check_params(X.shape[1])
             names = getattr(self, "feature_names_in_", None) if table is None else None
             check_magnitude(X, names)  # encoded tables: no column names
-            return self._train(float32_tensor(X, "X"), epochs=None,
+            return self._train(X, epochs=None,
                                fresh=self._new_net(X, self._agreed_seed(X), table=table))
 
     def _input(self, X, reset: bool, min_samples: int = 1) -> tuple:
@@ -430,7 +538,12 @@ default=None
         when ``validation_fraction > 0``, at the learning rate ``lr`` (the
         schedule applies within one ``fit``). Later calls keep the network,
         optimizer and hyperparameters of the first; a call that fails (e.g. a
-        non-finite loss) leaves the model as it was.
+        non-finite loss) leaves the model as it was. The generative parts
+        (``decoder_covariance_``, ``latent_flow_``, ``latent_sampler_``) are
+        refitted on each chunk's codes after its epoch, the flow trained as in
+        ``fit`` (up to ``max_epochs`` epochs with early stopping): for many
+        chunks, bound its cost with ``latent_flow_params={"max_epochs": k}``
+        or set ``latent_flow=None``.
 
         Parameters
         ----------
@@ -453,8 +566,7 @@ default=None
             # later calls train a copy: a failure leaves the current model intact
             fresh = self._new_net(X, self._agreed_seed(X), table=table) if first else (
                 copy.deepcopy(self.net_), self.net_.seed, self._dtype, table)
-            return self._train(float32_tensor(X, "X"), epochs=1, fresh=fresh,
-                               keep_params=not first)
+            return self._train(X, epochs=1, fresh=fresh, keep_params=not first)
 
     def _agreed_seed(self, X: np.ndarray, seed: int | None = None) -> int:
         """The fit's seed (drawn from ``random_state`` unless given); with
@@ -474,9 +586,12 @@ default=None
         if seed is None:
             seed = self._agreed_seed(X)
         terms = resolve(self.regularizer, self.regularizer_params, REGULARIZERS)
-        return self._build_net(X.shape[1], terms, seed, table), seed, X.dtype, table
+        spacing = None
+        if self.dequantize == "uniform" and len(X):
+            spacing = torch.as_tensor(dequantization_spacing(X), dtype=torch.float32)
+        return self._build_net(X.shape[1], terms, seed, table, spacing), seed, X.dtype, table
 
-    def _train(self, X_t: torch.Tensor, epochs: int | None, fresh: tuple, warm: bool = False,
+    def _train(self, X: np.ndarray, epochs: int | None, fresh: tuple, warm: bool = False,
                keep_params: bool = False):
         """Train the network in ``fresh`` (all epochs when ``epochs`` is None),
         then publish the fitted state.
@@ -488,6 +603,7 @@ default=None
         weights of ``net_``.
         """
         net, seed, dtype, table = fresh
+        X_t = float32_tensor(X, "X")
         previous = self.history_ if warm else []
         params = self._fitted_params if keep_params else trained_params(self)
         # the weights are drawn from a generator the net owns (seeded by ``seed``,
@@ -500,8 +616,9 @@ default=None
         with limit_threads(fit_threads(self, net, len(X_t))):
             net.partial_fit(X_t, epochs=self.max_epochs if warm else epochs)
         check_trained(net, {"module.": net.module_, "penalty.": net.penalty_})
+        latent = self._fit_latent(X, net, seed, table)
         if table is not None:
-            table = self._calibrated(net, table, seed)
+            table = self._calibrated(net, table, seed, latent)
         keys = (
             "train_loss",
             "train_recon",
@@ -521,6 +638,8 @@ default=None
             for i, row in enumerate(rows)
         ]
         # publish: everything above may fail and leave the previous model
+        for name, value in latent.items():
+            setattr(self, name, value)
         self.net_ = net
         self._dtype = dtype
         self._set_table(table)
@@ -529,11 +648,17 @@ default=None
         self.n_iter_ = len(self.history_)
         return self
 
-    def _calibrated(self, net, table, seed: int):
+    def _calibrated(self, net, table, seed: int, latent: dict):
         """The codec with the sampling bias of its categories fitted on the decoder
-        outputs of 8192 seeded N(0, I) draws (see ``_TableCodec.calibrated``)."""
+        outputs of 8192 seeded draws of the latent sampler, through the inverse
+        latent flow if any (what ``sample`` decodes; see ``_TableCodec.calibrated``)."""
         width = net.module_.decoder[0].in_features
         Z = np.random.default_rng(seed + 5).standard_normal((8192, width))
+        if latent["latent_sampler_"] is not None:
+            Z = mixture_draws(latent["latent_sampler_"], 8192, np.random.RandomState(seed + 5))
+        if latent["latent_flow_"] is not None:
+            with config_context(transform_output="default"):  # a plain array
+                Z = latent["latent_flow_"].inverse_transform(Z)
         module = net.module_.eval()
         threads = inference_threads(self, module, len(Z))
         return table.calibrated(
@@ -563,8 +688,44 @@ default=None
         if old_penalty.keys() == new_penalty.keys():  # same stateful penalty: keep it
             new.penalty_.load_state_dict(old_penalty)
 
+    def _fit_latent(self, X: np.ndarray, net, seed: int, table=None) -> dict:
+        """The generative state around the trained ``net``, from the rows ``X``.
+
+        ``decoder_covariance_`` from the residuals of the validation rows (the
+        rows the network was not trained on; all rows without a split; with a
+        table, of its numeric columns only),
+        ``latent_flow_`` and ``latent_sampler_`` from the codes of all rows.
+        Returned, not assigned: ``_train`` publishes it with the network.
+        """
+        module = net.module_
+        module.eval()
+        try:
+            encode = lambda x: module.encode(x)[0]  # noqa: E731
+            threads = inference_threads(self, module, len(X))
+            codes = run_batched(encode, X, "X", net.device, threads).astype(np.float64)
+            rows = X
+            if self.validation_fraction > 0 and self.decoder_covariance is not None:
+                rows = X[_SeededSplit(self.validation_fraction, seed + 1).indices(len(X))[1]]
+            residuals = rows - run_batched(
+                lambda x: module.decoder(encode(x)), rows, "X", net.device, threads)
+            if table is not None:  # the categories have no Gaussian noise
+                residuals = residuals[:, :len(table.numeric)]
+        finally:
+            module.train()
+        kind = self.decoder_covariance if residuals.shape[1] else None
+        state = {"decoder_covariance_": residual_covariance(residuals, kind),
+                 "latent_flow_": None, "latent_sampler_": None}
+        if self.latent_flow is not None:
+            flow = latent_flow(self, seed + 5)
+            state["latent_flow_"] = flow.fit(codes)
+            codes = flow.transform(codes).astype(np.float64)
+        if self.latent_sampler == "gmm":
+            state["latent_sampler_"] = gmm_sampler(
+                self.latent_sampler_params, seed + 6).fit(codes)
+        return state
+
     def _build_net(self, n_features: int, terms: tuple, seed: int,
-                   table=None) -> _AutoencoderNet:
+                   table=None, spacing: torch.Tensor | None = None) -> _AutoencoderNet:
         callbacks = [
             (
                 f"{part}_{term}",
@@ -595,6 +756,9 @@ default=None
             input_noise=self.input_noise,
             table_layout=None if table is None else (len(table.numeric), table.blocks),
             **loop_params(self, seed, callbacks, extra),
+            **({} if spacing is None else {
+                "iterator_train__spacing": spacing, "iterator_valid__spacing": spacing,
+                "iterator_valid__generator": torch.Generator().manual_seed(seed + 4)}),
         )
 
     # -------------------------------------------------------------- fitted state
@@ -605,11 +769,13 @@ default=None
         ``penalty.`` for a stateful penalty). Extend all four together with
         :meth:`_fitted_spec` and :meth:`_from_fitted_state`."""
         check_is_fitted(self)
+        latent = latent_state(self)
         state = {
             "params": copy.deepcopy(self._fitted_params),
-            "fitted": fitted_metadata(self),
-            "arrays": feature_names_array(self),
-            "tensors": module_tensors(self._saved_modules(self.net_)),
+            "fitted": {**fitted_metadata(self), "latent": latent["fitted"]},
+            "arrays": {**feature_names_array(self), **latent["arrays"]},
+            "tensors": {**module_tensors(self._saved_modules(self.net_)),
+                        **latent["tensors"]},
         }
         table = getattr(self, "_table", None)
         if table is not None:  # the table codec: JSON state and float arrays
@@ -630,7 +796,9 @@ default=None
         unused here). The network is built on the ``meta`` device (no memory),
         so a tampered file describing a huge network is refused before any
         allocation. Raises ``ValueError``/``TypeError`` for invalid params."""
-        check_fitted_keys(fitted, ("table",) if "table" in fitted else ())
+        # files written before the generative latent (issue #14) have no "latent"
+        check_fitted_keys({"latent": {}, **fitted},
+                          ("latent", "table") if "table" in fitted else ("latent",))
         n_features = width = fitted["n_features_in_"]
         est = check_saved_params(cls, params)
         arrays = {"feature_names_in_": ((n_features,), "U", False)}
@@ -638,6 +806,7 @@ default=None
         if (table is None) != (params.get("categorical_features") is None):
             raise ValueError("a table codec is saved if and only if categorical_features "
                              "is set")
+        n_numeric = n_features
         if table is not None:
             n_numeric, width = _TableCodec.check_state(table)
             if len(table["columns"]) != n_features:
@@ -655,7 +824,9 @@ default=None
             modules = {"module.": module, "penalty.": penalty}
             tensors = {f"{prefix}{k}": tuple(v.shape) for prefix, m in modules.items()
                        for k, v in m.state_dict().items()}
-        return {"arrays": arrays, "tensors": tensors}
+        latent = latent_spec(est, fitted, declared, n_numeric)
+        return {"arrays": {**arrays, **latent["arrays"]},
+                "tensors": {**tensors, **latent["tensors"]}}
 
     @classmethod
     def _from_fitted_state(cls, state: dict, device: str | None = None):
@@ -671,6 +842,7 @@ default=None
         net.initialize()  # from the net's own generator: the global RNG is untouched
         load_tensors(cls._saved_modules(net), state["tensors"])
         restore_fitted(est, state, net)
+        restore_latent(est, state)
         names = getattr(est, "feature_names_in_", None)
         if table is not None and names is not None and list(names) != table.columns:
             raise ValueError("the table's columns differ from feature_names_in_")
@@ -703,7 +875,13 @@ default=None
         check_is_fitted(self)
         X, _ = self._input(X, reset=False)
         module = self._module()
-        return self._apply(X, lambda x: module.encode(x)[0], "X")
+        Z = self._apply(X, lambda x: module.encode(x)[0], "X")
+        if self.latent_flow_ is not None:
+            # a plain array: the set_output wrapper of this transform adds the
+            # container (a global transform_output would wrap the flow's too)
+            with config_context(transform_output="default"):
+                Z = self.latent_flow_.transform(Z)
+        return Z
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -723,9 +901,10 @@ default=None
         """
         return self._rows_from_codes(X, None)
 
-    def _rows_from_codes(self, X, rng):
-        """Decode codes; with a table, categories by arg-max (``rng`` None) or
-        drawn from the softmax with the numpy RandomState ``rng``."""
+    def _rows_from_codes(self, X, rng, noise: bool = False):
+        """Decode codes (through the inverse flow, if any); with ``noise``, add the
+        decoder's observation noise drawn with ``rng``; with a table, categories by
+        arg-max (``rng`` None) or drawn from the softmax with ``rng``."""
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
         if Z.shape[1] != self._n_features_out:
@@ -733,8 +912,16 @@ default=None
                 f"X has {Z.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self._n_features_out} features (codes) as input to inverse_transform"
             )
+        if self.latent_flow_ is not None:
+            with config_context(transform_output="default"):  # a plain array
+                Z = self.latent_flow_.inverse_transform(Z)
         module = self._module()
         M = self._apply(Z, module.decoder, "the codes")
+        if noise and self.decoder_covariance_ is not None:  # numeric columns first
+            cov = self.decoder_covariance_
+            M = M.astype(np.float64)
+            M[:, :cov.shape[0]] += observation_noise(cov, len(M), rng)
+            M = M.astype(Z.dtype)
         table = getattr(self, "_table", None)
         if table is None:
             return self._as_input_container(M)
@@ -755,14 +942,26 @@ default=None
         M = self._apply(E, lambda x: module.decoder(module.encode(x)[0]), "X")
         return E, self._table.probabilities(M)
 
-    def sample(self, n_samples: int = 1, random_state=None):
-        """Decode ``n_samples`` draws from N(0, I).
+    def sample(self, n_samples: int = 1, random_state=None, *, noise: bool = True):
+        r"""Draw ``n_samples`` rows from the model.
+
+        A code is drawn from the latent sampler (N(0, I), or the mixture
+        ``latent_sampler_``), mapped through the inverse flow (with
+        ``latent_flow``) and decoded to the mean :math:`g(z)`; with ``noise``
+        and a ``decoder_covariance``, observation noise
+        :math:`\varepsilon \sim \mathcal N(0, \Sigma)` is added, so the rows
+        follow :math:`x \mid z \sim \mathcal N(g(z), \Sigma)`.
 
         Parameters
         ----------
         n_samples : int, default=1
         random_state : int, RandomState instance or None, default=None
             Seeds the draws (numpy), independently of ``self.random_state``.
+            The codes are drawn first, so ``noise=False`` with the same seed
+            gives the means of the ``noise=True`` rows.
+        noise : bool, default=True
+            Add the decoder's observation noise; ``False`` returns decoded
+            means (as does ``decoder_covariance=None``).
 
         Returns
         -------
@@ -770,12 +969,17 @@ default=None
             A DataFrame when ``set_output`` asks for one, as ``inverse_transform``.
             With ``categorical_features``, rows of the training table whose
             categories are drawn from the decoder's softmax (the same generator
-            continues after the Gaussian draws).
+            continues after the Gaussian draws); the observation noise applies
+            to the numeric columns.
         """
         check_is_fitted(self)
         rng = check_random_state(random_state)
-        Z = standard_normal_draws(n_samples, self._n_features_out, rng, self._dtype)
-        return self._rows_from_codes(Z, rng)
+        if self.latent_sampler_ is None:
+            Z = standard_normal_draws(n_samples, self._n_features_out, rng, np.float64)
+        else:
+            check_integer({"n_samples": n_samples}, "n_samples", 1)
+            Z = mixture_draws(self.latent_sampler_, n_samples, rng)
+        return self._rows_from_codes(Z.astype(self._dtype), rng, noise=noise)
 
     def score(self, X, y=None) -> float:  # noqa: D417
         """Gaussianity of the codes of ``X``; greater is better.

@@ -63,8 +63,9 @@ class _EstimatorMixin:
 
 
 def check_integer(est, name: str, low: int, high: int | None = None) -> None:
-    """``getattr(est, name)`` must be an integer in ``[low, high]``."""
-    value = getattr(est, name)
+    """``getattr(est, name)`` (or ``est[name]`` for a dict) must be an integer in
+    ``[low, high]``."""
+    value = est[name] if isinstance(est, dict) else getattr(est, name)
     if (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low
             or (high is not None and value > high)):
         bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
@@ -221,14 +222,30 @@ def float32_tensor(A: np.ndarray, what: str) -> torch.Tensor:
     return torch.from_numpy(A32)
 
 
+#: rows per batch of :func:`run_batched`
+BLOCK = 4096
+
+
 def run_batched(fn, A: np.ndarray, what: str, device, threads: int) -> np.ndarray:
     """Apply the torch function ``fn`` to the rows of ``A`` in float32 batches of
-    4096, without gradients, on ``threads`` CPU threads (see
-    :mod:`skgauss._threads`); return a numpy array, never non-finite values."""
+    ``BLOCK`` rows, without gradients, on ``threads`` CPU threads (see
+    :mod:`skgauss._threads`); return a numpy array, never non-finite values.
+
+    A shorter last batch is padded with zero rows to ``BLOCK``: matrix products
+    then always have the same shape, so a row's output does not depend on how
+    many rows come with it (float32 kernels chosen by shape differ in the last
+    bits, which a latent flow amplifies past scikit-learn's subset-invariance
+    tolerance of 1e-7).
+    """
     A_t = float32_tensor(A, what)
+
+    def block(start: int) -> torch.Tensor:
+        rows = A_t[start:start + BLOCK]
+        padded = torch.cat([rows, rows.new_zeros((BLOCK - len(rows), *rows.shape[1:]))])
+        return fn(padded.to(device))[:len(rows)].cpu()
+
     with torch.no_grad(), limit_threads(threads):
-        out = torch.cat([fn(A_t[s:s + 4096].to(device)).cpu()
-                         for s in range(0, len(A_t), 4096)]).numpy()
+        out = torch.cat([block(s) for s in range(0, len(A_t), BLOCK)]).numpy()
     if not np.isfinite(out).all():
         raise ValueError(f"the network produced non-finite values from {what}; its "
                          "values are probably far outside the training range")

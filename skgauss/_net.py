@@ -80,7 +80,12 @@ def _batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
 
 class _BatchLoader:
     """Yields ``(X_batch, X_batch)`` slices of a tensor, shuffled with a seeded
-    generator. Replaces ``torch.utils.data.DataLoader`` as skorch's iterator."""
+    generator. Replaces ``torch.utils.data.DataLoader`` as skorch's iterator.
+
+    With ``spacing`` (one value per column), each batch is dequantised: uniform
+    noise on ``[-spacing/2, spacing/2)`` is added to every column, fresh at each
+    pass, drawn from ``generator`` (a column with spacing 0 is unchanged).
+    """
 
     def __init__(
         self,
@@ -88,11 +93,13 @@ class _BatchLoader:
         batch_size: int = 128,
         shuffle: bool = False,
         generator: torch.Generator | None = None,
+        spacing: torch.Tensor | None = None,
     ) -> None:
         self.X = _rows(dataset)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
+        self.spacing = spacing
 
     def __len__(self) -> int:
         return len(_batch_bounds(len(self.X), self.batch_size))
@@ -101,6 +108,9 @@ class _BatchLoader:
         X = self.X
         if self.shuffle:
             X = X[torch.randperm(len(X), generator=self.generator).to(X.device)]
+        if self.spacing is not None:
+            noise = torch.rand(X.shape, generator=self.generator, dtype=X.dtype)
+            X = X + (noise.to(X.device) - 0.5) * self.spacing.to(X.device)
         for start, stop in _batch_bounds(len(X), self.batch_size):
             batch = X[start:stop]
             yield batch, batch
@@ -117,8 +127,8 @@ class _SeededSplit:
         self.fraction = fraction
         self.seed = seed
 
-    def __call__(self, dataset, y=None, **kwargs):
-        n = len(dataset)
+    def indices(self, n: int) -> tuple[list[int], list[int]]:
+        """Training and validation row indices for ``n`` rows."""
         n_valid = max(2, math.ceil(self.fraction * n))
         if n - n_valid < 2:
             raise ValueError(
@@ -127,9 +137,11 @@ class _SeededSplit:
                 "least 2 rows. Use more data or validation_fraction=0.0."
             )
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed))
-        return Subset(dataset, perm[n_valid:].tolist()), Subset(
-            dataset, perm[:n_valid].tolist()
-        )
+        return perm[n_valid:].tolist(), perm[:n_valid].tolist()
+
+    def __call__(self, dataset, y=None, **kwargs):
+        train, valid = self.indices(len(dataset))
+        return Subset(dataset, train), Subset(dataset, valid)
 
 
 _PER_BATCH = ("on_batch_begin", "on_batch_end", "on_grad_computed")
@@ -273,8 +285,16 @@ class _AutoencoderNet(_SeededNet):
         return self.module_(x, generator=self.prior_generator_)
 
     def reconstruction_nll(self, reconstruction: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
-        """Per-row reconstruction term: the mean squared error over features, or
-        :func:`table_reconstruction` for a mixed-type table."""
+        r"""Per-row reconstruction term: the one place the observation model
+        enters the training loss.
+
+        For numeric columns the mean squared error over the ``p`` columns,
+        :math:`\frac1p \lVert g(f(x)) - x \rVert^2`: the negative
+        log-likelihood of :math:`x` under :math:`\mathcal N(g(f(x)), \sigma^2 I)`
+        up to the constant and the factor :math:`2\sigma^2` (the decoder's
+        covariance, ``decoder_covariance_``, is estimated after training); for a
+        mixed-type table, :func:`table_reconstruction`. Returns shape ``(n,)``.
+        """
         if self.table_layout is None:
             return ((reconstruction - X) ** 2).mean(dim=1)
         return table_reconstruction(reconstruction, X, *self.table_layout)

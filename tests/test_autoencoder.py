@@ -85,7 +85,8 @@ def test_one_host_sync_per_batch(blob, monkeypatch):
     calls = []
     item = torch.Tensor.item
     monkeypatch.setattr(torch.Tensor, "item", lambda t: calls.append(1) or item(t))
-    ae = small(max_epochs=2, batch_size=40).fit(blob)  # 108 train / 12 valid rows
+    # the network's loop only (the latent flow trains after it, with its own reads)
+    ae = small(max_epochs=2, batch_size=40, latent_flow=None).fit(blob)  # 108 / 12 rows
     assert len(calls) == 2 * (3 + 1)
     per_batch = ae.net_.history[-1]["batches"]
     assert [sorted(b) for b in per_batch[:1]] == [[
@@ -172,9 +173,9 @@ def test_device_parameter_cpu(blob):
 
 
 def test_kl_switches_to_gaussian_head(blob):
-    ae = small(regularizer="kl").fit(blob)
+    ae = small(regularizer="kl", latent_flow=None).fit(blob)
     assert ae.net_.module_.gaussian_head
-    # transform returns the encoder's mean, not a draw around it
+    # transform returns the encoder's mean, not a draw around it (without a flow)
     with torch.no_grad():
         mean, logvar = ae.net_.module_.encode(torch.as_tensor(blob, dtype=torch.float32))
     assert logvar is not None
@@ -258,10 +259,12 @@ class _Interrupt(Callback):
 
 
 def test_keyboard_interrupt_keeps_model(blob):
-    ae = small(max_epochs=50, callbacks=[_Interrupt()]).fit(blob)
+    # the latent flow trains for max_epochs: the same in both, to compare the networks
+    flow = {"latent_flow_params": {"max_epochs": 2}}
+    ae = small(max_epochs=50, callbacks=[_Interrupt()], **flow).fit(blob)
     assert ae.n_iter_ == 2
     # the model kept is the one after two epochs, as if max_epochs had been 2
-    two = small(max_epochs=2).fit(blob)
+    two = small(max_epochs=2, **flow).fit(blob)
     np.testing.assert_allclose(ae.transform(blob), two.transform(blob), rtol=1e-6, atol=1e-6)
 
 

@@ -16,7 +16,8 @@ import pytest
 from skgauss.cli import main
 
 TINY = ["compare", "--dataset", "iris", "--regularizers", "none,sliced_wasserstein",
-        "--max-epochs", "2", "--n-components", "2", "--no-progress", "--no-flow"]
+        "--max-epochs", "2", "--n-components", "2", "--no-progress", "--no-flow",
+        "--no-variants"]
 
 
 @pytest.fixture(scope="module")
@@ -235,6 +236,22 @@ def test_flow_included_when_zuko_installed(tmp_path):
     rows = json.loads((out / "results.json").read_text())
     assert rows[-1]["model"] == "GaussianFlow(nsf)"
     assert (out / "gaussianity_gaussianflow_nsf.png").is_file()
+
+
+def test_generative_variants_included(tmp_path):
+    """What each step of the generative latent buys: one row per step (issue #14)."""
+    pytest.importorskip("zuko")
+    out = tmp_path / "o"
+    args = [a for a in TINY if a != "--no-variants"]
+    main([*args, "--regularizers", "none", "--no-plots", "--out", str(out),
+          "--format", "json"])
+    rows = {r["model"]: r for r in json.loads((out / "results.json").read_text())}
+    steps = ["single stage", "+ decoder noise", "+ noise, GMM sampler", "+ noise, latent flow"]
+    assert set(steps) <= set(rows)
+    # the codes are the same network's until the flow changes them; the samples differ
+    assert rows["single stage"]["p_affine"] == rows["+ decoder noise"]["p_affine"]
+    assert rows["+ noise, latent flow"]["p_affine"] != rows["single stage"]["p_affine"]
+    assert len({rows[s]["sample_energy"] for s in steps}) == 4
 
 
 def test_module_entry_point():

@@ -32,7 +32,14 @@ def tiny_flow(**kw):
 ESTIMATORS = [tiny_autoencoder(), tiny_autoencoder(regularizer="none", validation_fraction=0.0),
               tiny_autoencoder(categorical_features="from_dtype")]  # the table codec path
 if HAS_ZUKO:  # GaussianFlow needs the [flow] extra
-    ESTIMATORS += [tiny_flow(), tiny_flow(flow="realnvp", n_components=1, validation_fraction=0.0)]
+    ESTIMATORS += [tiny_flow(), tiny_flow(flow="realnvp", n_components=1, validation_fraction=0.0),
+                   # every option of the generative latent (issue #14) at once
+                   tiny_autoencoder(decoder_covariance="full", latent_sampler="gmm",
+                                    latent_sampler_params={"n_components": 1},
+                                    latent_flow="realnvp",
+                                    latent_flow_params={"max_epochs": 1,
+                                                        "hidden_layer_sizes": (4,)},
+                                    dequantize="uniform")]
 
 
 def test_every_public_estimator_is_checked():

@@ -51,8 +51,9 @@ def test_partial_fit_over_memory_mapped_chunks(tmp_path):
     data[:] = rng.randn(4000, 3) @ W + 0.1 * rng.randn(4000, 12)
     data.flush()
     X = np.load(tmp_path / "big.npy", mmap_mode="r")
+    # the latent flow is refitted on each chunk: two epochs keep the test fast
     params = dict(n_components=3, hidden_layer_sizes=(32,), validation_fraction=0.0,
-                  random_state=0)
+                  random_state=0, latent_flow_params={"max_epochs": 2})
     chunked = GaussianAutoencoder(**params)
     for _ in range(5):
         for start in range(0, len(X), 500):  # 8 chunks, each well below the data
@@ -67,15 +68,14 @@ def test_dask_ml_incremental():
     wrappers = pytest.importorskip("dask_ml.wrappers")
     rng = np.random.RandomState(0)
     X = da.from_array(rng.randn(2000, 6), chunks=(400, 6))
-    inc = wrappers.Incremental(GaussianAutoencoder(
-        n_components=2, hidden_layer_sizes=(16,), validation_fraction=0.0, random_state=0),
-        shuffle_blocks=False)
+    params = dict(n_components=2, hidden_layer_sizes=(16,), validation_fraction=0.0,
+                  random_state=0, latent_flow_params={"max_epochs": 2})
+    inc = wrappers.Incremental(GaussianAutoencoder(**params), shuffle_blocks=False)
     inc.fit(X)
     ae = inc.estimator_
     assert ae.n_iter_ == 5  # one epoch per chunk
     # the same as partial_fit over the chunks in order (blocks not shuffled)
-    ref = GaussianAutoencoder(
-        n_components=2, hidden_layer_sizes=(16,), validation_fraction=0.0, random_state=0)
+    ref = GaussianAutoencoder(**params)
     for chunk in np.array_split(np.asarray(X), 5):
         ref.partial_fit(chunk)
     new = rng.randn(10, 6)

@@ -1,50 +1,131 @@
-"""The quality bar of issue #7 for the default settings on digits (slow).
+"""The targets of issue #14 for the default estimator on the six tables of
+``benchmarks/quality.py`` (slow: ``pytest -m slow``).
 
-Held-out codes (70/30 split, random_state=0, n_components=8) must pass the N(0, I)
-battery at p > 0.01, reconstruct at <= 0.5x PCA's MSE, sample closer to held-out
-rows than GaussianMixture(10) does, and fit in <= 60 s. The defaults do not meet
-it yet (see the README's quality table): the test is a strict xfail that turns
-into a failure the day the bar is met, so the marker gets removed.
+Each table is split 70/30 (random_state=0) and standardised; the default
+``GaussianAutoencoder`` is fitted at the table's n_components. No target is met on
+every table it names: what the default reaches is asserted (so a regression
+fails), and each target itself is a strict xfail quoting the measured figures
+(``benchmarks/results/quality-side-by-side.md``), so it turns red the day it is
+met and its marker must go. TVAE runs only where ctgan is installed
+(``/work/venv-bench`` in the benchmark's set-up); it beats the default on wine
+(1.03 against 1.06x GMM(10)'s energy distance), so "better than TVAE on every
+table" is asserted at five of six.
 """
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.mixture import GaussianMixture
+from sklearn.decomposition import PCA
 
 from skgauss import GaussianAutoencoder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from quality import battery, load  # noqa: E402
+from quality import (  # noqa: E402
+    BATTERY,
+    TABLES,
+    TARGET_TESTS,
+    _tvae,
+    battery,
+    energy_ratio,
+    load,
+)
 
-from skgauss.stats import energy_distance  # noqa: E402
+pytestmark = pytest.mark.slow
 
 
-@pytest.mark.slow
+@pytest.fixture(scope="module")
+def measured():
+    """Per table: held-out and training p-values, sample energy ÷ GMM(10)'s,
+    reconstruction ÷ PCA's, and the held-out split (for TVAE)."""
+    pytest.importorskip("statsmodels")  # the anes96 table
+    out = {}
+    for name in TABLES:
+        X_train, X_test, d = load(name)
+        ae = GaussianAutoencoder(d, random_state=0).fit(X_train)
+        pca = PCA(d, random_state=0).fit(X_train)
+
+        def mse(m, X_test=X_test):
+            return np.mean((m.inverse_transform(m.transform(X_test)) - X_test) ** 2)
+
+        out[name] = {
+            "held_out": battery(ae.transform(X_test)),
+            "train": battery(ae.transform(X_train)),
+            "energy": energy_ratio(ae.sample(len(X_test), random_state=0), X_train, X_test),
+            "recon": mse(ae) / mse(pca),
+            "split": (X_train, X_test),
+        }
+    return out
+
+
+def _count(measured, ok) -> list[str]:
+    return [name for name, m in measured.items() if ok(m)]
+
+
+# --- what the default reaches (asserted: a regression turns these red) ---------
+def test_training_codes_pass_on_four_tables(measured):
+    passed = _count(measured, lambda m: all(m["train"][k] > 0.01 for k in BATTERY))
+    assert len(passed) >= 4, passed
+
+
+def test_held_out_codes_pass_on_four_tables(measured):
+    passed = _count(measured, lambda m: all(m["held_out"][k] > 0.01 for k in TARGET_TESTS))
+    assert len(passed) >= 4, passed
+
+
+def test_samples_within_1_3_of_gmm_on_five_tables(measured):
+    assert len(_count(measured, lambda m: m["energy"] <= 1.3)) >= 5, \
+        {name: m["energy"] for name, m in measured.items()}
+
+
+def test_reconstruction_within_five_percent_of_pca_on_five_tables(measured):
+    assert len(_count(measured, lambda m: m["recon"] <= 1.05)) >= 5, \
+        {name: m["recon"] for name, m in measured.items()}
+
+
+def test_samples_beat_tvae_on_five_tables(measured):
+    """TVAE (ctgan, at its defaults) where ctgan is installed: not a dependency."""
+    pytest.importorskip("ctgan")
+    better = []
+    for name, m in measured.items():
+        X_train, X_test = m["split"]
+        if m["energy"] < energy_ratio(_tvae(X_train, len(X_test), 0), X_train, X_test):
+            better.append(name)
+    assert len(better) >= 5, better
+
+
+# --- the targets of issue #14 not met (strict xfails with the figures) ---------
 @pytest.mark.xfail(strict=True, reason=(
-    "defaults miss the bar: held-out radii p=1.4e-4, per-coordinate p=1.9e-4, sliced "
-    "p=2.7e-3, moment p=2.3e-7, MMD p=0.0099 at 0.53x PCA's MSE; samples 2.4x GMM(10)'s "
-    "energy distance (benchmarks/results/quality.md). Even whitened Gaussian codes pass "
-    "all five tests on this split's sizes only 62% of the time (quality.py --oracle)"))
-def test_default_meets_the_bar_on_digits():
-    X_train, X_test, d = load("digits")
-    start = time.perf_counter()
-    ae = GaussianAutoencoder(n_components=d, random_state=0).fit(X_train)
-    seconds = time.perf_counter() - start
-    from sklearn.decomposition import PCA
+    "training codes fail Mardia kurtosis on diabetes (p=1.9e-5) and anes96 (p=4.7e-5); "
+    "they pass all five tests on wine, breast_cancer, the swiss roll and digits"))
+def test_training_codes_pass_every_test_on_every_table(measured):
+    failed = {name: m["train"] for name, m in measured.items()
+              if not all(m["train"][k] > 0.01 for k in BATTERY)}
+    assert not failed, failed
 
-    pca = PCA(d).fit(X_train)
-    mse = np.mean((ae.inverse_transform(ae.transform(X_test)) - X_test) ** 2)
-    pca_mse = np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
-    gmm = GaussianMixture(10, random_state=0).fit(X_train)
-    n = len(X_test)
-    e_ae = energy_distance(ae.sample(n, random_state=0), X_test)
-    e_gmm = energy_distance(gmm.sample(n)[0], X_test)
-    p = battery(ae.transform(X_test))
-    assert seconds <= 60
-    assert mse <= 0.5 * pca_mse, (mse, pca_mse)
-    assert e_ae < e_gmm, (e_ae, e_gmm)
-    assert all(v > 0.01 for v in p.values()), p
+
+@pytest.mark.xfail(strict=True, reason=(
+    "held-out codes pass the four target tests on 4 of 6 tables (wine, breast_cancer, "
+    "diabetes, swiss roll); anes96 fails kurtosis (p=0.0095), digits Mardia skewness "
+    "(p=3.1e-90) and kurtosis (p=3.8e-163)"))
+def test_held_out_codes_pass_on_five_of_six_tables(measured):
+    passed = [name for name, m in measured.items()
+              if all(m["held_out"][k] > 0.01 for k in TARGET_TESTS)]
+    assert len(passed) >= 5, passed
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "samples are <= 1.0x GMM(10)'s energy distance on anes96 only (0.66) and <= 1.3x on "
+    "wine 1.06, breast_cancer 1.26, swiss roll 1.02, digits 1.24, not on diabetes 1.79"))
+def test_samples_near_gmm(measured):
+    ratios = {name: m["energy"] for name, m in measured.items()}
+    assert sum(r <= 1.0 for r in ratios.values()) >= 4, ratios
+    assert all(r <= 1.3 for r in ratios.values()), ratios
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "held-out reconstruction is 1.18x PCA's on diabetes (d=4); <= 1.02x elsewhere"))
+def test_reconstruction_within_five_percent_of_pca(measured):
+    ratios = {name: m["recon"] for name, m in measured.items()}
+    assert all(r <= 1.05 for r in ratios.values()), ratios

@@ -102,8 +102,10 @@ def test_settings_restored_when_fit_fails(X, caller_threads, monkeypatch):
 def test_wide_network_takes_the_free_cores(X, caller_threads, record, monkeypatch):
     monkeypatch.setattr(_threads, "usable_cores", lambda: 2)
     monkeypatch.setattr(_threads, "other_busy_cores", lambda: 0.0)
+    # the wide network only: a latent flow is a small network of its own (one thread)
     wide = GaussianAutoencoder(2, hidden_layer_sizes=(1024, 1024), max_epochs=1,
-                               batch_size=1024, validation_fraction=0.0, random_state=0)
+                               batch_size=1024, validation_fraction=0.0, random_state=0,
+                               latent_flow=None)
     wide.fit(X)
     assert set(record["train"]) == {2}
     # the same network with the other core busy stays on one thread

@@ -205,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None,
                    help="CPU threads of every network (the estimators' n_threads; default: "
                         "their policy, one thread for networks this small)")
+    p.add_argument("--no-variants", dest="variants", action="store_false",
+                   help="leave out the generative-latent variants (single stage, + decoder "
+                        "noise, + GMM sampler, + latent flow)")
     p.add_argument("--no-flow", dest="flow", action="store_false",
                    help="leave out GaussianFlow (included when zuko is installed)")
     return parser

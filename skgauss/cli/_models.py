@@ -42,8 +42,28 @@ def _alphas(text: str) -> list[float] | None:
 MAX_ALPHA = 1e6
 
 
+#: rows of the generative-latent variants, each spelled out in full from the
+#: single-stage autoencoder (default penalty)
+_SINGLE = {"decoder_covariance": None, "latent_sampler": "normal", "latent_flow": None}
+VARIANTS = {
+    "single stage": _SINGLE,
+    "+ decoder noise": {**_SINGLE, "decoder_covariance": "full"},
+    "+ noise, GMM sampler": {**_SINGLE, "decoder_covariance": "full", "latent_sampler": "gmm"},
+    "+ noise, latent flow": {**_SINGLE, "decoder_covariance": "full", "latent_flow": "nsf"},
+}
+
+
+def _with_flow_params(params: dict) -> dict:
+    """``params`` for one autoencoder: ``latent_flow_params`` only with a flow."""
+    from .. import GaussianAutoencoder
+
+    flow = params.get("latent_flow", GaussianAutoencoder().latent_flow)
+    return params if flow else {k: v for k, v in params.items() if k != "latent_flow_params"}
+
+
 def build_models(args, n_features: int, n_train: int) -> dict[str, object]:
-    """Every requested regularizer as a GaussianAutoencoder, plus baselines."""
+    """Every requested regularizer as a GaussianAutoencoder, the variants of the
+    generative latent (``VARIANTS``, unless ``--no-variants``), plus baselines."""
     from sklearn.decomposition import PCA
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import QuantileTransformer
@@ -87,9 +107,16 @@ def build_models(args, n_features: int, n_train: int) -> dict[str, object]:
     }
     if args.max_epochs is not None:
         params["max_epochs"] = args.max_epochs
+    ae_params = dict(params)
+    if args.max_epochs is not None:  # the latent flows train as long as the networks
+        ae_params["latent_flow_params"] = {"max_epochs": args.max_epochs}
     for name in names:
         alpha = SENSIBLE_ALPHA.get(name, 1.0)
-        models[name] = GaussianAutoencoder(regularizer=name, alpha=alpha, **params)
+        models[name] = GaussianAutoencoder(regularizer=name, alpha=alpha,
+                                           **_with_flow_params(ae_params))
+    if args.variants:  # what each step of the generative latent buys (issue #14)
+        for name, options in VARIANTS.items():
+            models[name] = GaussianAutoencoder(**_with_flow_params({**ae_params, **options}))
     if args.flow and importlib.util.find_spec("zuko") is not None:
         from .. import GaussianFlow
 
