@@ -36,6 +36,20 @@ def _child(models, path, slow: bool) -> None:
             skgauss.save(model, path)
 
 
+def _wait_for_saves(path, count: int, timeout: float = 120.0) -> None:
+    """Return once the pointer file of ``path`` has changed ``count`` times."""
+    last, seen, deadline = (path / "CURRENT").read_text(), 0, time.monotonic() + timeout
+    while seen < count:
+        assert time.monotonic() < deadline, "the saving child made no progress"
+        time.sleep(0.0005)
+        try:
+            now = (path / "CURRENT").read_text()
+        except FileNotFoundError:  # never expected: the pointer is replaced atomically
+            raise AssertionError("the pointer file disappeared during a save") from None
+        if now != last:
+            last, seen = now, seen + 1
+
+
 def test_save_survives_sigkill_at_random_moments(tmp_path):
     X = np.random.RandomState(0).randn(60, 4)
     # same architecture, different weights and histories: a mixture would load
@@ -54,7 +68,11 @@ def test_save_survives_sigkill_at_random_moments(tmp_path):
                 _child(models, path, slow=kill % 2 == 1)
             finally:
                 os._exit(1)
-        time.sleep(rng.uniform(0.02, 0.15))
+        # kill after a random number of completed saves (the pointer changes once
+        # per save) plus a random delay, so that the kills land in every phase of
+        # a save whatever the machine's load
+        _wait_for_saves(path, rng.randint(1, 3))
+        time.sleep(rng.uniform(0.0, 0.03))
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
