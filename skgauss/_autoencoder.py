@@ -588,7 +588,10 @@ default=None
         terms = resolve(self.regularizer, self.regularizer_params, REGULARIZERS)
         spacing = None
         if self.dequantize == "uniform" and len(X):
-            spacing = torch.as_tensor(dequantization_spacing(X), dtype=torch.float32)
+            gaps = dequantization_spacing(X)
+            if table is not None:  # one-hot blocks are cross-entropy targets, not levels
+                gaps[len(table.numeric):] = 0.0
+            spacing = torch.as_tensor(gaps, dtype=torch.float32)
         return self._build_net(X.shape[1], terms, seed, table, spacing), seed, X.dtype, table
 
     def _train(self, X: np.ndarray, epochs: int | None, fresh: tuple, warm: bool = False,

@@ -292,3 +292,12 @@ def test_codec_state_is_validated():
         _TableCodec.from_state({**state, "extra": 1}, arrays)
     with pytest.raises(ValueError, match="column 0 is malformed"):
         _TableCodec.from_state({**state, "kinds": ["text"] * len(state["kinds"])}, arrays)
+
+
+def test_dequantize_leaves_the_one_hot_blocks_exact():
+    df = mixed_table()
+    ae = tiny(dequantize="uniform", latent_flow=None).fit(df)
+    spacing = ae.net_.iterator_train__spacing.numpy()
+    n_numeric = len(ae._table.numeric)
+    assert spacing[0] == 0 and spacing[1] > 0  # 'count' (8 levels, scaled) is dequantised
+    assert (spacing[n_numeric:] == 0).all()  # the categories are not
