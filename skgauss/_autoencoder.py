@@ -59,7 +59,7 @@ from ._generative import (
     residual_covariance,
     restore_latent,
 )
-from ._net import _AutoencoderNet, _SeededSplit
+from ._net import _AutoencoderNet, _Reconstruction, _SeededSplit
 from ._tabular import _frame_kind, _TableCodec, column_kinds
 from ._threads import check_n_threads, fit_threads, inference_threads, limit_threads
 from .nn import ACTIVATIONS, AutoencoderModule
@@ -752,12 +752,13 @@ default=None
             module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
             module__activation=self.activation,
             module__gaussian_head=any(entry.gaussian_head for _, entry, _, _ in terms),
-            criterion=torch.nn.MSELoss,
+            criterion=_Reconstruction,
+            criterion__table_layout=None if table is None else (
+                len(table.numeric), table.blocks),
             optimizer__weight_decay=self.weight_decay,
             penalty=terms,
             alpha=self.alpha,
             input_noise=self.input_noise,
-            table_layout=None if table is None else (len(table.numeric), table.blocks),
             **loop_params(self, seed, callbacks, extra),
             **({} if spacing is None else {
                 "iterator_train__spacing": spacing, "iterator_valid__spacing": spacing,

@@ -152,7 +152,7 @@ class _DistributedAutoencoderNet(_AutoencoderNet):
         all_reduce_grads(self.module_.parameters())
         recon_global = recon.detach().clone()
         dist.all_reduce(recon_global)
-        self._terms = torch.stack([recon_global, penalty.detach()])
-        if self.penalty_.stateful:  # every process steps the same discriminator
-            self._last_codes = codes_all.detach()
-        return {"loss": recon_global + self.alpha * penalty.detach(), "y_pred": None}
+        # every process steps the same discriminator, on the whole batch's codes
+        return {"loss": recon_global + self.alpha * penalty.detach(),
+                "terms": torch.stack([recon_global, penalty.detach()]),
+                "codes": codes_all.detach(), "y_pred": None}

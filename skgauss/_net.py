@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from torch import nn
 from torch.utils.data import Dataset, Subset
@@ -40,20 +41,14 @@ NonFiniteLossError.__module__ = "skgauss"
 
 
 class _TensorDataset(Dataset):
-    """Rows of one tensor; ``__getitems__`` returns a whole batch at once."""
+    """The rows of one tensor, for skorch's split and :class:`_BatchLoader`,
+    which slices whole batches out of it (never row by row)."""
 
     def __init__(self, X: torch.Tensor, y=None) -> None:
         self.X = X
 
     def __len__(self) -> int:
         return len(self.X)
-
-    def __getitem__(self, i):
-        return self.X[i], self.X[i]
-
-    def __getitems__(self, indices):
-        batch = self.X[torch.as_tensor(indices)]
-        return batch, batch
 
 
 def _rows(dataset) -> torch.Tensor:
@@ -159,19 +154,20 @@ class _SeededNet(NeuralNet):
     def notify(self, method_name, **cb_kwargs):
         if method_name not in _PER_BATCH:
             if method_name == "on_train_begin":
-                self._batch_hooks = None  # callbacks may have changed
+                self._batch_hooks_ = None  # callbacks may have changed
             return super().notify(method_name, **cb_kwargs)
         # per-batch hooks: only the callbacks that override skorch's no-op ones
-        # (calling ~8 no-ops 3 times a batch cost ~5% of a small network's step)
-        if getattr(self, "_batch_hooks", None) is None:
-            self._batch_hooks = {
+        # (calling ~8 no-ops 3 times a batch cost ~5% of a small network's step);
+        # the trailing underscore keeps the cache out of get_params
+        if getattr(self, "_batch_hooks_", None) is None:
+            self._batch_hooks_ = {
                 name: [getattr(cb, name) for _, cb in self.callbacks_
                        if getattr(getattr(cb, name), "__func__", None)
                        is not getattr(Callback, name)]
                 for name in _PER_BATCH
             }
         getattr(self, method_name)(self, **cb_kwargs)
-        for hook in self._batch_hooks[method_name]:
+        for hook in self._batch_hooks_[method_name]:
             hook(self, **cb_kwargs)
 
     def _set_training(self, training=True):
@@ -182,9 +178,9 @@ class _SeededNet(NeuralNet):
             super()._set_training(training)
 
     def _read_step(self, step: dict, prefix: str) -> float:
-        """The batch's loss as a float: the one host sync of a step (skorch's own
-        ``loss.item()`` then finds the value ready). Subclasses record more
-        values here, in the same sync."""
+        """The batch's loss as a float, from the step dict: the one host sync of
+        a step (skorch's own ``loss.item()`` then finds the value ready).
+        Subclasses record more values of the step here, in the same sync."""
         return step["loss"].item()
 
     def train_step(self, batch, **fit_params):
@@ -231,12 +227,32 @@ def table_reconstruction(
     return per_row / (n_numeric + len(blocks))
 
 
-class _AutoencoderNet(_SeededNet):
-    """skorch ``NeuralNet`` whose loss is reconstruction + alpha x penalty.
+class _Reconstruction(nn.Module):
+    r"""The skorch criterion of the autoencoder: the per-row reconstruction term,
+    the one place the observation model enters the training loss.
 
-    ``table_layout=(n_numeric, blocks)`` makes the reconstruction term
-    :func:`table_reconstruction` (a mixed-type table); None keeps the MSE.
+    For numeric columns the mean squared error over the ``p`` columns,
+    :math:`\frac1p \lVert g(f(x)) - x \rVert^2`: the negative log-likelihood of
+    :math:`x` under :math:`\mathcal N(g(f(x)), \sigma^2 I)` up to the constant and
+    the factor :math:`2\sigma^2` (the decoder's covariance, ``decoder_covariance_``,
+    is estimated after training). ``table_layout=(n_numeric, blocks)`` (a
+    mixed-type table) makes it :func:`table_reconstruction`. Returns shape ``(n,)``.
     """
+
+    def __init__(self, table_layout: tuple | None = None) -> None:
+        super().__init__()
+        self.table_layout = table_layout
+
+    def forward(self, reconstruction: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+        if self.table_layout is None:
+            return ((reconstruction - X) ** 2).mean(dim=1)
+        return table_reconstruction(reconstruction, X, *self.table_layout)
+
+
+class _AutoencoderNet(_SeededNet):
+    """skorch ``NeuralNet`` whose loss is reconstruction (its criterion,
+    :class:`_Reconstruction`) + alpha x penalty. Each step returns its loss
+    terms and codes in the step dict (``terms``, ``codes``)."""
 
     def __init__(
         self,
@@ -244,14 +260,12 @@ class _AutoencoderNet(_SeededNet):
         penalty: tuple,
         alpha: float = 1.0,
         input_noise: float = 0.0,
-        table_layout: tuple | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.penalty = penalty
         self.alpha = alpha
         self.input_noise = input_noise
-        self.table_layout = table_layout
 
     def initialize_module(self):
         # weights from a generator owned by this net, seeded by the fit: no draw
@@ -285,34 +299,43 @@ class _AutoencoderNet(_SeededNet):
         return self.module_(x, generator=self.prior_generator_)
 
     def reconstruction_nll(self, reconstruction: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
-        r"""Per-row reconstruction term: the one place the observation model
-        enters the training loss.
+        """Per-row reconstruction term, shape ``(n,)`` (the criterion)."""
+        return self.criterion_(reconstruction, X)
 
-        For numeric columns the mean squared error over the ``p`` columns,
-        :math:`\frac1p \lVert g(f(x)) - x \rVert^2`: the negative
-        log-likelihood of :math:`x` under :math:`\mathcal N(g(f(x)), \sigma^2 I)`
-        up to the constant and the factor :math:`2\sigma^2` (the decoder's
-        covariance, ``decoder_covariance_``, is estimated after training); for a
-        mixed-type table, :func:`table_reconstruction`. Returns shape ``(n,)``.
-        """
-        if self.table_layout is None:
-            return ((reconstruction - X) ** 2).mean(dim=1)
-        return table_reconstruction(reconstruction, X, *self.table_layout)
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
+    def loss_terms(self, y_pred, X) -> dict:
+        """The batch's ``loss`` (reconstruction + alpha x penalty), its detached
+        ``terms`` (reconstruction, penalty) and detached ``codes``."""
         reconstruction, codes, mean, logvar = y_pred
         X = to_tensor(X, device=self.device)  # the batch stays on the CPU until here
         recon = self.reconstruction_nll(reconstruction, X).mean()
         penalty = self.penalty_(codes, mean, logvar, generator=self.prior_generator_)
-        # read with the loss after the step, in one host sync (_read_step): a
-        # .item() here would stall a GPU between the forward and the backward
-        self._terms = torch.stack([recon.detach(), penalty.detach()])
-        if training and self.penalty_.stateful:  # for the discriminator step only
-            self._last_codes = codes.detach()
-        return recon + self.alpha * penalty
+        # terms are read with the loss after the step, in one host sync
+        # (_read_step): a .item() here would stall a GPU before the backward
+        return {"loss": recon + self.alpha * penalty,
+                "terms": torch.stack([recon.detach(), penalty.detach()]),
+                "codes": codes.detach()}
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        return self.loss_terms(y_pred, X)["loss"]
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        X, _ = unpack_data(batch)
+        y_pred = self.infer(X, **fit_params)
+        step = self.loss_terms(y_pred, X)
+        step["loss"].backward()
+        return {**step, "y_pred": y_pred}
+
+    def validation_step(self, batch, **fit_params):
+        self._set_training(False)
+        X, _ = unpack_data(batch)
+        with torch.no_grad():
+            step = self.loss_terms(self.infer(X, **fit_params), X)
+        self._read_step(step, "valid")
+        return step
 
     def _read_step(self, step: dict, prefix: str) -> float:
-        values = torch.cat([step["loss"].detach().reshape(1), self.__dict__.pop("_terms")])
+        values = torch.cat([step["loss"].detach().reshape(1), step["terms"]])
         loss, recon, penalty = values.tolist()
         self.history.record_batch(f"{prefix}_recon", recon)
         self.history.record_batch(f"{prefix}_penalty", penalty)
@@ -321,7 +344,5 @@ class _AutoencoderNet(_SeededNet):
     def train_step(self, batch, **fit_params):
         step = super().train_step(batch, **fit_params)
         if self.penalty_.stateful:
-            self.penalty_.discriminator_step(
-                self.__dict__.pop("_last_codes"), generator=self.prior_generator_
-            )
+            self.penalty_.discriminator_step(step["codes"], generator=self.prior_generator_)
         return step

@@ -452,3 +452,23 @@ def test_warm_start_uses_current_hyperparameters(blob):
     assert ae.transform(blob).shape == (len(blob), 2)  # still the previous model
     assert ae.inverse_transform(ae.transform(blob)).shape == blob.shape
     assert ae.sample(2, random_state=0).shape == (2, 5)
+
+
+def test_net_params_are_plain_and_steps_return_their_terms():
+    """The skorch net's hyperparameters hold no live state (the penalty is its
+    resolved terms, built in initialize_module; no per-batch cache leaks in), and
+    the loss terms travel in the step dict, not in attributes of the net."""
+    from skgauss._net import _Reconstruction
+
+    X = np.random.RandomState(0).randn(40, 3)
+    ae = GaussianAutoencoder(n_components=2, regularizer="adversarial", max_epochs=1,
+                             hidden_layer_sizes=(4,), latent_flow=None,
+                             random_state=0).fit(X)
+    params = ae.net_.get_params()
+    assert not [k for k in params if "batch_hooks" in k]
+    assert not any(isinstance(part, torch.nn.Module)
+                   for term in params["penalty"] for part in term)
+    assert params["criterion"] is _Reconstruction
+    assert not {"_terms", "_last_codes"} & set(vars(ae.net_))
+    step = ae.net_.train_step((torch.from_numpy(X[:8]).float(), None))
+    assert set(step) >= {"loss", "terms", "codes"} and step["codes"].shape == (8, 2)
