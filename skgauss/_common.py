@@ -180,7 +180,10 @@ def validate_input(est, X, **kwargs) -> np.ndarray:
     the fix: a column of text (an unencoded categorical) or values too large
     for the float32 networks (unscaled input)."""
     try:
-        A = validate_data(est, X, **kwargs)
+        # scikit-learn's finiteness check sums the array: +inf and -inf in one
+        # input warn "invalid value" before the ValueError it raises anyway
+        with np.errstate(invalid="ignore", over="ignore"):
+            A = validate_data(est, X, **kwargs)
     except ValueError as exc:
         # only a failed conversion to numbers (not e.g. missing feature names)
         bad = _text_column(X) if "convert" in str(exc) else None

@@ -1,6 +1,7 @@
 """Behaviour of GaussianAutoencoder: learning, round trips, composition, faults."""
 
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -18,7 +19,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Callback
 
-from skgauss import GaussianAutoencoder
+from skgauss import GaussianAutoencoder, GaussianFlow
 from skgauss._net import NonFiniteLossError, _batch_bounds
 
 
@@ -472,3 +473,16 @@ def test_net_params_are_plain_and_steps_return_their_terms():
     assert not {"_terms", "_last_codes"} & set(vars(ae.net_))
     step = ae.net_.train_step((torch.from_numpy(X[:8]).float(), None))
     assert set(step) >= {"loss", "terms", "codes"} and step["codes"].shape == (8, 2)
+
+
+@pytest.mark.parametrize("make", [lambda: GaussianAutoencoder(n_components=1, max_epochs=1),
+                                  lambda: GaussianFlow(max_epochs=1)])
+def test_plus_and_minus_inf_is_a_clean_error_without_warnings(make):
+    """+inf and -inf in one input: a ValueError naming the problem, and no
+    numpy RuntimeWarning from the finiteness check on the way."""
+    X = np.array([[np.inf, 1.0], [-np.inf, 2.0], [1.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="infinity"):
+            make().fit(X)
+
