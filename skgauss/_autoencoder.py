@@ -284,8 +284,8 @@ default=None
         ``dur`` (seconds).
 
     decoder_covariance_ : ndarray or None
-        Of shape (n_features_in_,) for ``"diag"``, (n_features_in_,
-        n_features_in_) for ``"full"``:
+        Of shape ``(n_features_in_,)`` for ``"diag"``,
+        ``(n_features_in_, n_features_in_)`` for ``"full"``:
         :math:`\\Sigma` of the observation model (variances for ``"diag"``).
     latent_flow_ : GaussianFlow or None
         The fitted second-stage flow on the codes.
