@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import torch
 from sklearn import config_context
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-)
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted
-from skorch.callbacks import Callback, LRScheduler, PassthroughScoring
-from torch.optim.lr_scheduler import CosineAnnealingLR
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import PassthroughScoring
 
+from ._base import _NetworkEstimator, finite, shared_docs
 from ._common import (
-    _EstimatorMixin,
-    all_or_nothing,
-    check_bool,
     check_fitted_keys,
-    check_integer,
     check_magnitude,
-    check_network_params,
-    check_real,
+    check_n_samples,
     check_saved_params,
-    check_trained,
-    feature_names_array,
-    fitted_metadata,
     float32_tensor,
-    load_device,
-    load_tensors,
     loop_params,
-    module_tensors,
-    restore_fitted,
     run_batched,
-    standard_normal_draws,
-    trained_params,
 )
 
 # validate_data: scikit-learn's, with errors that name a text or unscaled column
@@ -61,27 +41,15 @@ from ._generative import (
 )
 from ._net import _AutoencoderNet, _Reconstruction, _SeededSplit
 from ._tabular import _frame_kind, _TableCodec, column_kinds
-from ._threads import check_n_threads, fit_threads, inference_threads, limit_threads
+from ._threads import inference_threads
 from .nn import ACTIVATIONS, AutoencoderModule
 from .regularizers import REGULARIZERS, build, resolve
 
 __all__ = ["GaussianAutoencoder"]
 
 
-def _check_choice(est, name: str, choices: tuple) -> None:
-    """``getattr(est, name)`` must be one of ``choices`` (compared by equality, so
-    an unhashable value is refused too)."""
-    value = getattr(est, name)
-    if not any(value is c or (isinstance(value, str) and value == c) for c in choices):
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
-
-
-
-
-
-class GaussianAutoencoder(
-    _EstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
-):
+@shared_docs
+class GaussianAutoencoder(_NetworkEstimator):
     """Autoencoder whose codes are pushed towards the standard Gaussian N(0, I).
 
     An encoder f maps each row x (p features) to a code z = f(x) in R^d and a
@@ -151,11 +119,7 @@ default=None
         Widths of the encoder's hidden layers; the decoder mirrors them.
     activation : {"relu", "gelu", "silu", "tanh", "elu", "leaky_relu"}, default="relu"
         Hidden-layer activation.
-    max_epochs : int, default=100
-        Number of passes over the training data (fewer with early stopping).
-    batch_size : int, default=128
-        Rows per mini-batch. A trailing batch of a single row is merged into the
-        previous one, so penalties never see n = 1.
+    {shared:training}
     lr : float, default=1e-3
         Adam's learning rate.
     lr_schedule : {"constant", "cosine"}, default="constant"
@@ -169,27 +133,9 @@ default=None
         encoding (a denoising autoencoder: the reconstruction target stays the
         clean row). Smooths the encoder so held-out codes follow the training
         codes' law more closely. Validation and ``transform`` see clean rows.
-    validation_fraction : float, default=0.1
-        Fraction of rows held out (seeded by ``random_state``) to report
-        validation losses and drive early stopping; ``0.0`` disables the split.
-        Both parts must hold at least two rows.
-    early_stopping : bool, default=False
-        Stop when the monitored loss (validation, or training without a split)
-        has not improved for ``patience`` epochs, and restore the best weights.
-    patience : int, default=10
-        Epochs without improvement before early stopping.
-    callbacks : list of skorch callbacks, default=None
-        Extra callbacks for the skorch net (copied at each fit).
-    warm_start : bool, default=False
-        When True and already fitted, ``fit`` trains ``max_epochs`` more epochs
-        starting from the current weights (with the current ``lr``, ``alpha``,
-        ``weight_decay``, ``input_noise``, penalty options, a new optimizer and a
-        new schedule) and appends to ``history_``. The data must have the same
-        features, and the architecture (``n_components``, ``hidden_layer_sizes``,
-        ``activation``, a Gaussian head) must not change: ``ValueError`` otherwise.
-    device : str, default="cpu"
-        Torch device used for training and for later transforms; a model trained
-        on ``"cuda"`` transforms on CPU after ``set_params(device="cpu")``.
+    {shared:validation}
+    {shared:warm_start}
+    {shared:runtime}
     distributed : bool, default=False
         Data-parallel training on ``torch.distributed`` (gloo on CPU, NCCL on
         GPU): every process of a ``torchrun`` launch calls ``fit`` on the same
@@ -201,24 +147,6 @@ default=None
         the launcher's environment when it is not already. The fitted estimator
         is an ordinary one: ``transform``, ``sample`` and ``skgauss.save`` need
         no process group.
-    n_threads : int or None, default=None
-        CPU threads of torch and of the BLAS libraries (``threadpoolctl``) during
-        ``fit``, ``partial_fit`` and every transform; the caller's settings are
-        restored afterwards, even on error. ``None`` chooses by the work of one
-        network call: one thread per 2**26 multiply-adds (weights times batch
-        rows, times 3 for a training step), at most the usable cores, at most the
-        cores other processes leave free (measured from ``/proc/stat`` on
-        Linux), one thread on a non-CPU device. The default network stays on one
-        thread (small products gain nothing from more and lose much when cores
-        are shared); a (1024, 1024) network at batch 1024 takes every free core.
-        An integer is used as given; ``-1`` means every usable core.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, the validation split and every
-        random draw of the penalty, without touching torch's global RNG. The same
-        integer gives bit-identical codes on CPU.
-    verbose : int, default=0
-        ``>0`` shows skorch's epoch table and progress bar.
-
     decoder_covariance : {"diag", "full"} or None, default="full"
         The observation model :math:`x \\mid z \\sim \\mathcal N(g(z), \\Sigma)`.
         After training, :math:`\\Sigma` is the maximum-likelihood covariance
@@ -272,12 +200,7 @@ default=None
     categories_ : list of list or None
         The training categories of each categorical column, in ``X``'s column
         order (None when ``categorical_features=None``).
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Feature names seen during fit, when ``X`` has string column names.
-    n_iter_ : int
-        Number of epochs run.
+    {shared:fitted}
     history_ : list of dict
         Per epoch: ``train_loss``, ``train_recon``, ``train_penalty`` and, with a
         validation split, ``valid_loss``, ``valid_recon``, ``valid_penalty``, plus
@@ -304,7 +227,12 @@ default=None
     float64 out). A ``KeyboardInterrupt`` during ``fit`` stops training (skorch's
     behaviour) and leaves a usable model trained so far. If the training loss
     becomes NaN or infinite, ``fit`` raises a ``FloatingPointError`` naming the
-    epoch and keeps the previous fitted state, if any.
+    epoch and keeps the previous fitted state, if any. ``partial_fit`` refits
+    the generative parts (``decoder_covariance_``, ``latent_flow_``,
+    ``latent_sampler_``) on each chunk's codes after its epoch, the flow
+    trained as in ``fit`` (up to ``max_epochs`` epochs with early stopping):
+    for many chunks, bound its cost with ``latent_flow_params={"max_epochs": k}``
+    or set ``latent_flow=None``.
 
     References
     ----------
@@ -338,6 +266,32 @@ default=None
     >>> rows.columns.tolist(), bool(rows["size"].isin(["S", "M", "L", "XL"]).all())
     (['height', 'size'], True)
     """
+
+
+    _parameter_constraints: dict = {
+        **_NetworkEstimator._parameter_constraints,
+        "categorical_features": [None, StrOptions({"from_dtype"}), "array-like"],
+        "scale_numeric": ["boolean"],
+        "clip": ["boolean"],
+        "handle_unknown": [StrOptions({"error", "ignore"})],
+        # a name, a {name: weight} dict or a callable: resolve() checks the names
+        "regularizer": [str, dict, callable],
+        "regularizer_params": [None, dict],
+        "alpha": [finite(0.0)],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "weight_decay": [finite(0.0)],
+        "input_noise": [finite(0.0)],
+        "distributed": ["boolean"],
+        "decoder_covariance": [None, StrOptions(set(DECODER_COVARIANCES))],
+        "latent_sampler": [StrOptions(set(LATENT_SAMPLERS))],
+        "latent_sampler_params": [None, dict],
+        "latent_flow": [None, StrOptions(set(FLOWS))],
+        "latent_flow_params": [None, dict],
+        "dequantize": [StrOptions(set(DEQUANTIZE))],
+    }
+    _history_keys = ("train_loss", "train_recon", "train_penalty",
+                     "valid_loss", "valid_recon", "valid_penalty", "dur")
+    _architecture = "n_components, hidden_layer_sizes, activation and a Gaussian head ('kl')"
 
     def __init__(
         self,
@@ -410,97 +364,31 @@ default=None
 
     # ------------------------------------------------------------------ checks
     def _check_params(self, n_features: int) -> None:
-        check_integer(self, "n_components", 1)
-        if self.n_components > n_features:
-            raise ValueError(
-                f"n_components={self.n_components} exceeds the {n_features} features: "
-                "the codes would have more dimensions than the data; use "
-                f"n_components <= {n_features}"
-            )
-        check_real(self, "alpha", 0.0)
-        check_real(self, "weight_decay", 0.0)
-        check_real(self, "input_noise", 0.0)
-        check_network_params(self)
-        check_n_threads(self)
-        if self.lr_schedule not in ("constant", "cosine"):
-            raise ValueError(
-                f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}"
-            )
-        if self.handle_unknown not in ("error", "ignore"):
-            raise ValueError(
-                f"handle_unknown must be 'error' or 'ignore', got {self.handle_unknown!r}"
-            )
-        for name in ("scale_numeric", "clip"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"
-            )
-        if not isinstance(self.distributed, bool):
-            raise TypeError(f"distributed must be True or False, got {self.distributed!r}")
-        check_bool(self, "warm_start")
-        _check_choice(self, "decoder_covariance", (None, *DECODER_COVARIANCES))
-        _check_choice(self, "latent_sampler", LATENT_SAMPLERS)
-        _check_choice(self, "latent_flow", (None, *FLOWS))
-        _check_choice(self, "dequantize", DEQUANTIZE)
+        super()._check_params(n_features)
         # the unfitted mixture and flow check their own options
         if self.latent_sampler == "gmm":
             gmm_sampler(self.latent_sampler_params, 0)._validate_params()
         elif self.latent_sampler_params is not None:
             raise ValueError("latent_sampler_params is set but latent_sampler is 'normal'")
         if self.latent_flow is not None:
-            latent_flow(self, 0)._check_params(self.n_components)
+            latent_flow(self, 0)._saved_estimator(self.n_components)
         elif self.latent_flow_params is not None:
             raise ValueError("latent_flow_params is set but latent_flow is None")
-        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
-            raise TypeError(
-                f"callbacks must be a list of skorch callbacks, got {self.callbacks!r}"
-            )
-        for cb in self.callbacks or []:
-            named = isinstance(cb, tuple) and len(cb) == 2 and isinstance(cb[0], str)
-            if not isinstance(cb[1] if named else cb, Callback):
-                raise TypeError(
-                    "callbacks must hold skorch callbacks (or (name, callback) pairs), "
-                    f"got {cb!r}"
-                )
 
     # --------------------------------------------------------------------- fit
-    def fit(self, X, y=None):
-        """Train encoder and decoder on ``X``.
+    def _input(self, X, reset: bool, check: bool, seed: int) -> tuple:
+        A, table = self._matrix(X, reset=reset, min_samples=2)
+        if check:
+            self._check_params(A.shape[1])  # the encoded width, for a table
+        names = getattr(self, "feature_names_in_", None) if table is None else None
+        check_magnitude(A, names)  # encoded tables: no column names
+        return A, A.dtype, table
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data, ideally standardised. At least two rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : GaussianAutoencoder
-        """
-        with all_or_nothing(self):  # a failed fit keeps every fitted attribute
-            if self.warm_start and hasattr(self, "net_"):
-                X, table = self._input(X, reset=False, min_samples=2)
-                self._check_params(X.shape[1])
-                names = getattr(self, "feature_names_in_", None) if table is None else None
-                check_magnitude(X, names)  # encoded tables: no column names
-                fresh = self._new_net(X, seed=self._agreed_seed(X, self.net_.seed),
-                                      table=table)
-                return self._train(X, epochs=None, fresh=fresh, warm=True)
-            X, table = self._input(X, reset=True, min_samples=2)
-            self._check_params(X.shape[1])
-            names = getattr(self, "feature_names_in_", None) if table is None else None
-            check_magnitude(X, names)  # encoded tables: no column names
-            return self._train(X, epochs=None,
-                               fresh=self._new_net(X, self._agreed_seed(X), table=table))
-
-    def _input(self, X, reset: bool, min_samples: int = 1) -> tuple:
+    def _matrix(self, X, reset: bool, min_samples: int = 1) -> tuple:
         """``(matrix the network sees, table codec or None)`` for ``X``.
 
         With ``categorical_features``, ``reset`` fits a new codec (published by
-        ``_train`` only once training succeeds); otherwise the fitted one encodes.
+        ``fit`` only once training succeeds); otherwise the fitted one encodes.
         """
         if self.categorical_features is None:
             if _frame_kind(X) != "array":
@@ -513,13 +401,13 @@ default=None
                               ensure_min_samples=min_samples)
         else:
             validate_data(self, X, skip_check_array=True, reset=reset)
+        if not reset and getattr(self, "_table", None) is None:
+            raise ValueError("this model was fitted without categorical_features; set it "
+                             "before the first fit")
         table = (_TableCodec.fit(X, self.categorical_features,
                                  scale_numeric=self.scale_numeric, clip=self.clip,
                                  handle_unknown=self.handle_unknown)
                  if reset else self._table)
-        if not reset and not hasattr(self, "_table"):
-            raise ValueError("this model was fitted without categorical_features; set it "
-                             "before the first fit")
         E = table.encode(X)
         dtype = np.float32 if _frame_kind(X) == "array" and X.dtype == np.float32 \
             else np.float64
@@ -528,178 +416,72 @@ default=None
                              f"{min_samples} is required.")
         return E.astype(dtype, copy=False), table
 
-    def partial_fit(self, X, y=None):
-        """Train for one pass over ``X`` (one epoch), continuing any previous fit.
+    def _agree(self, seed: int, A: np.ndarray) -> int:
+        """With ``distributed``, rank 0's seed, after checking every process has
+        the same data."""
+        if not self.distributed:
+            return seed
+        ensure_process_group(self.device)
+        return agree(seed, float32_tensor(A, "X"), self.device)
 
-        For data that do not fit in memory: call it on successive chunks (a loop
-        over memory-mapped slices, or ``dask_ml.wrappers.Incremental``). The first
-        call builds the network; later calls must have the same features. Each
-        call makes one skorch epoch, with its own validation split of the chunk
-        when ``validation_fraction > 0``, at the learning rate ``lr`` (the
-        schedule applies within one ``fit``). Later calls keep the network,
-        optimizer and hyperparameters of the first; a call that fails (e.g. a
-        non-finite loss) leaves the model as it was. The generative parts
-        (``decoder_covariance_``, ``latent_flow_``, ``latent_sampler_``) are
-        refitted on each chunk's codes after its epoch, the flow trained as in
-        ``fit`` (up to ``max_epochs`` epochs with early stopping): for many
-        chunks, bound its cost with ``latent_flow_params={"max_epochs": k}``
-        or set ``latent_flow=None``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            One chunk, at least two rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : GaussianAutoencoder
-        """
-        first = not hasattr(self, "net_")
-        with all_or_nothing(self):
-            X, table = self._input(X, reset=first, min_samples=2)
-            if first:
-                self._check_params(X.shape[1])
-            names = getattr(self, "feature_names_in_", None) if table is None else None
-            check_magnitude(X, names)  # encoded tables: no column names
-            # later calls train a copy: a failure leaves the current model intact
-            fresh = self._new_net(X, self._agreed_seed(X), table=table) if first else (
-                copy.deepcopy(self.net_), self.net_.seed, self._dtype, table)
-            return self._train(X, epochs=1, fresh=fresh, keep_params=not first)
-
-    def _agreed_seed(self, X: np.ndarray, seed: int | None = None) -> int:
-        """The fit's seed (drawn from ``random_state`` unless given); with
-        ``distributed``, rank 0's, after checking every process has the same X."""
-        if seed is None:
-            seed = int(
-                check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            )
-        if self.distributed:
-            ensure_process_group(self.device)
-            seed = agree(seed, float32_tensor(X, "X"), self.device)
-        return seed
-
-    def _new_net(self, X: np.ndarray, seed: int | None = None, table=None) -> tuple:
-        """A fresh, untrained network for (encoded) data like ``X``, with its seed,
-        dtype and the table codec ``table`` (None for a numeric matrix)."""
-        if seed is None:
-            seed = self._agreed_seed(X)
+    def _new_net(self, A: np.ndarray, seed: int, table=None) -> _AutoencoderNet:
+        """A fresh, untrained network for (encoded) data like ``A`` with the table
+        codec ``table`` (None for a numeric matrix)."""
         terms = resolve(self.regularizer, self.regularizer_params, REGULARIZERS)
         spacing = None
-        if self.dequantize == "uniform" and len(X):
-            gaps = dequantization_spacing(X)
+        if self.dequantize == "uniform" and len(A):
+            gaps = dequantization_spacing(A)
             if table is not None:  # one-hot blocks are cross-entropy targets, not levels
                 gaps[len(table.numeric):] = 0.0
             spacing = torch.as_tensor(gaps, dtype=torch.float32)
-        return self._build_net(X.shape[1], terms, seed, table, spacing), seed, X.dtype, table
-
-    def _train(self, X: np.ndarray, epochs: int | None, fresh: tuple, warm: bool = False,
-               keep_params: bool = False):
-        """Train the network in ``fresh`` (all epochs when ``epochs`` is None),
-        then publish the fitted state.
-
-        ``fresh`` is never the published ``net_`` itself, so a failure leaves a
-        previous fit intact: the fitted attributes are only (re)assigned after
-        training returns. With ``warm``, ``fresh`` is a new net (current
-        hyperparameters, new optimizer and schedule) that starts from the
-        weights of ``net_``.
-        """
-        net, seed, dtype, table = fresh
-        X_t = float32_tensor(X, "X")
-        previous = self.history_ if warm else []
-        params = self._fitted_params if keep_params else trained_params(self)
-        # the weights are drawn from a generator the net owns (seeded by ``seed``,
-        # see _AutoencoderNet.initialize_module): torch's global RNG is not used
-        X_t = X_t.to(net.device)
-        if not net.initialized_:  # as skorch's fit and partial_fit would
-            net.initialize()
-        if warm:
-            self._copy_weights(self.net_, net)
-        with limit_threads(fit_threads(self, net, len(X_t))):
-            net.partial_fit(X_t, epochs=self.max_epochs if warm else epochs)
-        check_trained(net, {"module.": net.module_, "penalty.": net.penalty_})
-        latent = self._fit_latent(X, net, seed, table)
-        if table is not None:
-            table = self._calibrated(net, table, seed, latent)
-        keys = (
-            "train_loss",
-            "train_recon",
-            "train_penalty",
-            "valid_loss",
-            "valid_recon",
-            "valid_penalty",
-            "dur",
+        scores = [(f"{part}_{term}", PassthroughScoring(f"{part}_{term}",
+                                                        on_train=part == "train"))
+                  for part in ("train", "valid") for term in ("recon", "penalty")]
+        net_class = _DistributedAutoencoderNet if self.distributed else _AutoencoderNet
+        return net_class(
+            AutoencoderModule,
+            module__n_features=A.shape[1],
+            module__n_components=self.n_components,
+            module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+            module__activation=self.activation,
+            module__gaussian_head=any(entry.gaussian_head for _, entry, _, _ in terms),
+            criterion=_Reconstruction,
+            criterion__table_layout=None if table is None else (
+                len(table.numeric), table.blocks),
+            optimizer__weight_decay=self.weight_decay,
+            penalty=terms,
+            alpha=self.alpha,
+            input_noise=self.input_noise,
+            **loop_params(self, seed, *self._callbacks(scores)),
+            **({} if spacing is None else {
+                "iterator_train__spacing": spacing, "iterator_valid__spacing": spacing,
+                "iterator_valid__generator": torch.Generator().manual_seed(seed + 4)}),
         )
-        # partial_fit's net keeps its own history: only its new rows are appended
-        rows = net.history if warm or epochs is None else net.history[-epochs:]
-        if keep_params:
-            previous = self.history_
-        history = previous + [
-            {"epoch": float(len(previous) + i + 1),
-             **{k: float(row[k]) for k in keys if k in row}}
-            for i, row in enumerate(rows)
-        ]
-        # publish: everything above may fail and leave the previous model
-        for name, value in latent.items():
-            setattr(self, name, value)
-        self.net_ = net
-        self._dtype = dtype
-        self._set_table(table)
-        self._fitted_params = params
-        self.history_ = history
-        self.n_iter_ = len(self.history_)
-        return self
-
-    def _calibrated(self, net, table, seed: int, latent: dict):
-        """The codec with the sampling bias of its categories fitted on the decoder
-        outputs of 8192 seeded draws of the latent sampler, through the inverse
-        latent flow if any (what ``sample`` decodes; see ``_TableCodec.calibrated``)."""
-        width = net.module_.decoder[0].in_features
-        Z = np.random.default_rng(seed + 5).standard_normal((8192, width))
-        if latent["latent_sampler_"] is not None:
-            Z = mixture_draws(latent["latent_sampler_"], 8192, np.random.RandomState(seed + 5))
-        if latent["latent_flow_"] is not None:
-            with config_context(transform_output="default"):  # a plain array
-                Z = latent["latent_flow_"].inverse_transform(Z)
-        module = net.module_.eval()
-        threads = inference_threads(self, module, len(Z))
-        return table.calibrated(
-            run_batched(module.decoder, Z, "the draws", net.device, threads))
-
-    def _set_table(self, table) -> None:
-        """Publish the table codec and the fitted attributes read from it."""
-        self._table = table
-        self.is_categorical_ = None if table is None else table.is_categorical
-        self.categories_ = None if table is None else [
-            c for c in table.categories if c is not None]
-        if table is None:
-            del self._table
 
     @staticmethod
-    def _copy_weights(old, new) -> None:
-        """Start ``new`` from ``old``'s weights (warm start)."""
-        try:
-            new.module_.load_state_dict(old.module_.state_dict())
-        except RuntimeError as exc:
-            raise ValueError(
-                "warm_start keeps the trained network, so n_components, "
-                "hidden_layer_sizes, activation and a Gaussian head ('kl') must not "
-                "change between fits; set warm_start=False to refit from scratch"
-            ) from exc
+    def _saved_modules(net) -> dict:
+        return {"module.": net.module_, "penalty.": net.penalty_}
+
+    def _copy_weights(self, old, new) -> None:
+        super()._copy_weights(old, new)
         old_penalty, new_penalty = old.penalty_.state_dict(), new.penalty_.state_dict()
         if old_penalty.keys() == new_penalty.keys():  # same stateful penalty: keep it
             new.penalty_.load_state_dict(old_penalty)
 
-    def _fit_latent(self, X: np.ndarray, net, seed: int, table=None) -> dict:
-        """The generative state around the trained ``net``, from the rows ``X``.
+    def _fit_extras(self, A: np.ndarray, net, seed: int, table) -> dict:
+        """The generative state around the trained ``net`` and the table codec
+        (its category frequencies calibrated on the model's samples)."""
+        extras = self._fit_latent(A, net, seed, table)
+        if table is not None:
+            table = self._calibrated(net, table, seed, extras)
+        return {**extras, **self._table_attributes(table),
+                "n_components_": net.module_.decoder[0].in_features}
 
-        ``decoder_covariance_`` from the residuals of the validation rows (the
+    def _fit_latent(self, X: np.ndarray, net, seed: int, table=None) -> dict:
+        """``decoder_covariance_`` from the residuals of the validation rows (the
         rows the network was not trained on; all rows without a split; with a
-        table, of its numeric columns only),
-        ``latent_flow_`` and ``latent_sampler_`` from the codes of all rows.
-        Returned, not assigned: ``_train`` publishes it with the network.
-        """
+        table, of its numeric columns only), ``latent_flow_`` and
+        ``latent_sampler_`` from the codes of all rows."""
         module = net.module_
         module.eval()
         try:
@@ -727,70 +509,43 @@ default=None
                 self.latent_sampler_params, seed + 6).fit(codes)
         return state
 
-    def _build_net(self, n_features: int, terms: tuple, seed: int,
-                   table=None, spacing: torch.Tensor | None = None) -> _AutoencoderNet:
-        callbacks = [
-            (
-                f"{part}_{term}",
-                PassthroughScoring(f"{part}_{term}", on_train=part == "train"),
-            )
-            for part in ("train", "valid")
-            for term in ("recon", "penalty")
-        ]
-        if self.lr_schedule == "cosine":
-            # last_epoch=-1: every fit starts a fresh decay (skorch would otherwise
-            # resume it from the history's length, past T_max, on warm starts)
-            callbacks.append(("lr_scheduler", LRScheduler(
-                CosineAnnealingLR, T_max=self.max_epochs, last_epoch=-1)))
-        # the user's callbacks come last, copied: skorch callbacks keep state
-        extra = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
-        net_class = _DistributedAutoencoderNet if self.distributed else _AutoencoderNet
-        return net_class(
-            AutoencoderModule,
-            module__n_features=n_features,
-            module__n_components=self.n_components,
-            module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
-            module__activation=self.activation,
-            module__gaussian_head=any(entry.gaussian_head for _, entry, _, _ in terms),
-            criterion=_Reconstruction,
-            criterion__table_layout=None if table is None else (
-                len(table.numeric), table.blocks),
-            optimizer__weight_decay=self.weight_decay,
-            penalty=terms,
-            alpha=self.alpha,
-            input_noise=self.input_noise,
-            **loop_params(self, seed, callbacks, extra),
-            **({} if spacing is None else {
-                "iterator_train__spacing": spacing, "iterator_valid__spacing": spacing,
-                "iterator_valid__generator": torch.Generator().manual_seed(seed + 4)}),
-        )
-
-    # -------------------------------------------------------------- fitted state
-    def _get_fitted_state(self) -> dict:
-        """What :func:`skgauss.save` writes: the hyperparameters the network was
-        trained with (``params``), JSON metadata (``fitted``), numpy ``arrays``
-        and torch ``tensors`` (prefix ``module.`` for the autoencoder,
-        ``penalty.`` for a stateful penalty). Extend all four together with
-        :meth:`_fitted_spec` and :meth:`_from_fitted_state`."""
-        check_is_fitted(self)
-        latent = latent_state(self)
-        state = {
-            "params": copy.deepcopy(self._fitted_params),
-            "fitted": {**fitted_metadata(self), "latent": latent["fitted"]},
-            "arrays": {**feature_names_array(self), **latent["arrays"]},
-            "tensors": {**module_tensors(self._saved_modules(self.net_)),
-                        **latent["tensors"]},
-        }
-        table = getattr(self, "_table", None)
-        if table is not None:  # the table codec: JSON state and float arrays
-            info, arrays = table.get_state()
-            state["fitted"]["table"] = copy.deepcopy(info)
-            state["arrays"].update({f"table_{k}": v for k, v in arrays.items()})
-        return state
+    def _calibrated(self, net, table, seed: int, latent: dict):
+        """The codec with the sampling bias of its categories fitted on the decoder
+        outputs of 8192 seeded draws of the latent sampler, through the inverse
+        latent flow if any (what ``sample`` decodes; see ``_TableCodec.calibrated``)."""
+        width = net.module_.decoder[0].in_features
+        Z = np.random.default_rng(seed + 5).standard_normal((8192, width))
+        if latent["latent_sampler_"] is not None:
+            Z = mixture_draws(latent["latent_sampler_"], 8192, np.random.RandomState(seed + 5))
+        if latent["latent_flow_"] is not None:
+            with config_context(transform_output="default"):  # a plain array
+                Z = latent["latent_flow_"].inverse_transform(Z)
+        module = net.module_.eval()
+        threads = inference_threads(self, module, len(Z))
+        return table.calibrated(
+            run_batched(module.decoder, Z, "the draws", net.device, threads))
 
     @staticmethod
-    def _saved_modules(net) -> dict:
-        return {"module.": net.module_, "penalty.": net.penalty_}
+    def _table_attributes(table) -> dict:
+        """The table codec and the fitted attributes read from it."""
+        return {"_table": table,
+                "is_categorical_": None if table is None else table.is_categorical,
+                "categories_": None if table is None else [
+                    c for c in table.categories if c is not None]}
+
+    # -------------------------------------------------------------- fitted state
+    def _extra_state(self, state: dict) -> None:
+        """The generative latent (``latent``), and the table codec's JSON state and
+        float arrays (``table``, ``table_*``); the penalty's tensors are under
+        ``penalty.``."""
+        latent = latent_state(self)
+        state["fitted"]["latent"] = latent["fitted"]
+        state["arrays"].update(latent["arrays"])
+        state["tensors"].update(latent["tensors"])
+        if self._table is not None:
+            info, arrays = self._table.get_state()
+            state["fitted"]["table"] = info
+            state["arrays"].update({f"table_{k}": v for k, v in arrays.items()})
 
     @classmethod
     def _fitted_spec(cls, params: dict, fitted: dict, declared: dict) -> dict:
@@ -820,9 +575,9 @@ default=None
                            for k in ("mean", "scale", "low", "high")})
             arrays.update({f"table_{k}": ((width,), "f", True)
                            for k in ("frequencies", "bias")})
-        est._check_params(width)
+        est._saved_estimator(width)
         with torch.device("meta"):
-            net = est._new_net(np.empty((0, width)), seed=fitted["seed"])[0]
+            net = est._new_net(np.empty((0, width)), fitted["seed"])
             module = net.module(**net.get_params_for("module"))
             penalty = build(net.penalty, est.n_components, fitted["seed"])
             modules = {"module.": module, "penalty.": penalty}
@@ -832,54 +587,29 @@ default=None
         return {"arrays": {**arrays, **latent["arrays"]},
                 "tensors": {**tensors, **latent["tensors"]}}
 
-    @classmethod
-    def _from_fitted_state(cls, state: dict, device: str | None = None):
-        """A fitted estimator rebuilt from a state checked by :meth:`_fitted_spec`."""
-        params, fitted = state["params"], state["fitted"]
-        est = cls(**params)
-        est.set_params(device=load_device(est, device))
-        table = None if fitted.get("table") is None else _TableCodec.from_state(
+    def _saved_context(self, state: dict) -> tuple:
+        fitted = state["fitted"]
+        if fitted.get("table") is None:
+            return None, fitted["n_features_in_"]
+        table = _TableCodec.from_state(
             fitted["table"], {k[6:]: v for k, v in state["arrays"].items()
                               if k.startswith("table_")})
-        width = fitted["n_features_in_"] if table is None else table.width
-        net = est._new_net(np.empty((0, width)), seed=fitted["seed"], table=table)[0]
-        net.initialize()  # from the net's own generator: the global RNG is untouched
-        load_tensors(cls._saved_modules(net), state["tensors"])
-        restore_fitted(est, state, net)
-        restore_latent(est, state)
-        names = getattr(est, "feature_names_in_", None)
+        return table, table.width
+
+    def _restore(self, state: dict, table) -> None:
+        restore_latent(self, state)
+        names = getattr(self, "feature_names_in_", None)
         if table is not None and names is not None and list(names) != table.columns:
             raise ValueError("the table's columns differ from feature_names_in_")
-        est._set_table(table)
-        est._fitted_params["device"] = est.device
-        return est
+        vars(self).update(self._table_attributes(table))
+        self.n_components_ = self.net_.module_.decoder[0].in_features
 
     # ---------------------------------------------------------------- transform
-    def _module(self):
-        module = self.net_.module_.to(self.device)
-        module.eval()
-        return module
-
-    def _apply(self, X: np.ndarray, fn, what: str) -> np.ndarray:
-        """Run ``fn`` (encode or decode) batch-wise; output in ``X``'s dtype."""
-        threads = inference_threads(self, self.net_.module_, len(X))
-        return run_batched(fn, X, what, self.device, threads).astype(X.dtype, copy=False)
-
-    def transform(self, X):
-        """Codes of ``X`` (for a VAE, the encoder's mean).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features_in_)
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, n_components)
-        """
-        check_is_fitted(self)
-        X, _ = self._input(X, reset=False)
+    def _codes(self, X) -> np.ndarray:
+        """The encoder's output (for a VAE, its mean), through the latent flow."""
+        X, _ = self._matrix(X, reset=False)
         module = self._module()
-        Z = self._apply(X, lambda x: module.encode(x)[0], "X")
+        Z = self._run(lambda x: module.encode(x)[0], X, "X")
         if self.latent_flow_ is not None:
             # a plain array: the set_output wrapper of this transform adds the
             # container (a global transform_output would wrap the flow's too)
@@ -887,55 +617,28 @@ default=None
                 Z = self.latent_flow_.transform(Z)
         return Z
 
-    def inverse_transform(self, X):
-        """Decode codes back to the input space.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_components)
-            Codes.
-
-        Returns
-        -------
-        X_original : ndarray or DataFrame of shape (n_samples, n_features_in_)
-            A pandas/polars DataFrame with the input's column names when
-            ``set_output(transform="pandas"|"polars")`` is configured. With
-            ``categorical_features``, rows of the training table (a DataFrame of
-            the training container, columns and dtypes; categories by arg-max).
-        """
-        return self._rows_from_codes(X, None)
-
-    def _rows_from_codes(self, X, rng, noise: bool = False):
+    def _decode(self, Z: np.ndarray, rng, noise: bool = False):
         """Decode codes (through the inverse flow, if any); with ``noise``, add the
         decoder's observation noise drawn with ``rng``; with a table, categories by
         arg-max (``rng`` None) or drawn from the softmax with ``rng``."""
-        check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if Z.shape[1] != self._n_features_out:
-            raise ValueError(
-                f"X has {Z.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self._n_features_out} features (codes) as input to inverse_transform"
-            )
         if self.latent_flow_ is not None:
             with config_context(transform_output="default"):  # a plain array
                 Z = self.latent_flow_.inverse_transform(Z)
-        module = self._module()
-        M = self._apply(Z, module.decoder, "the codes")
+        M = self._run(self._module().decoder, Z, "the codes")
         if noise and self.decoder_covariance_ is not None:  # numeric columns first
             cov = self.decoder_covariance_
             M = M.astype(np.float64)
             M[:, :cov.shape[0]] += observation_noise(cov, len(M), rng)
             M = M.astype(Z.dtype)
-        table = getattr(self, "_table", None)
-        if table is None:
+        if self._table is None:
             return self._as_input_container(M)
-        rows = table.decode(M, rng, as_array_dtype=self._dtype)
-        return self._as_input_container(rows) if table.container == "array" else rows
+        rows = self._table.decode(M, rng, as_array_dtype=self._dtype)
+        return self._as_input_container(rows) if self._table.container == "array" else rows
 
     def _encode(self, X) -> np.ndarray:
         """The encoded matrix of a table ``X`` (scaled numbers, one-hot blocks)."""
         check_is_fitted(self)
-        return self._input(X, reset=False)[0]
+        return self._matrix(X, reset=False)[0]
 
     def _encoded_reconstruction(self, X) -> tuple[np.ndarray, np.ndarray]:
         """``X`` encoded, and its reconstruction in the same space (numeric
@@ -943,8 +646,14 @@ default=None
         :mod:`skgauss.metrics` compare for a table."""
         E = self._encode(X)
         module = self._module()
-        M = self._apply(E, lambda x: module.decoder(module.encode(x)[0]), "X")
+        M = self._run(lambda x: module.decoder(module.encode(x)[0]), E, "X")
         return E, self._table.probabilities(M)
+
+    def _draw_codes(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
+        if self.latent_sampler_ is None:
+            return super()._draw_codes(n_samples, rng)
+        check_n_samples(n_samples)
+        return mixture_draws(self.latent_sampler_, n_samples, rng).astype(self._dtype)
 
     def sample(self, n_samples: int = 1, random_state=None, *, noise: bool = True):
         r"""Draw ``n_samples`` rows from the model.
@@ -978,12 +687,7 @@ default=None
         """
         check_is_fitted(self)
         rng = check_random_state(random_state)
-        if self.latent_sampler_ is None:
-            Z = standard_normal_draws(n_samples, self._n_features_out, rng, np.float64)
-        else:
-            check_integer({"n_samples": n_samples}, "n_samples", 1)
-            Z = mixture_draws(self.latent_sampler_, n_samples, rng)
-        return self._rows_from_codes(Z.astype(self._dtype), rng, noise=noise)
+        return self._decode(self._draw_codes(n_samples, rng), rng, noise=noise)
 
     def score(self, X, y=None) -> float:  # noqa: D417
         """Gaussianity of the codes of ``X``; greater is better.
@@ -995,15 +699,3 @@ default=None
         from .metrics import gaussianity_score
 
         return gaussianity_score(self.transform(X))
-
-    @property
-    def _n_features_out(self) -> int:
-        # the fitted code width (it survives a later set_params(n_components=...))
-        if hasattr(self, "net_"):
-            return self.net_.module_.decoder[0].in_features
-        return self.n_components
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

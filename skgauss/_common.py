@@ -1,6 +1,7 @@
-"""Pieces both estimators share: hyperparameter checks, float32 conversion, the
-standard skorch callbacks (early stopping, progress bar), the all-or-nothing fit
-and the fitted state that :mod:`skgauss.io` saves."""
+"""Functions the estimators' base (:mod:`skgauss._base`) builds on: input and
+device checks, float32 conversion, batched inference, the skorch loop settings
+(early stopping, progress bar, seeded loaders), the all-or-nothing fit and the
+fitted state that :mod:`skgauss.io` saves."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import validate_data
 from skorch.callbacks import EarlyStopping, ProgressBar
 
@@ -28,70 +28,11 @@ __all__: list[str] = []
 DOCS_URL = "https://skgauss.readthedocs.io/en/latest"
 
 
-class _EstimatorMixin:
-    """What both estimators share beyond scikit-learn's mixins: the HTML repr's
-    "?" link to the estimator's API page, and ``set_output`` applied to rows of
-    the input space (``inverse_transform``, ``sample``)."""
-
-    _doc_link_module = "skgauss"
-    _doc_link_template = DOCS_URL + "/generated/{estimator_module}.{estimator_name}.html"
-
-    def _as_input_container(self, X: np.ndarray):
-        """Wrap rows of the input space like ``transform``'s output is wrapped.
-
-        scikit-learn's ``set_output`` only wraps ``transform``; decoded rows and
-        samples get the same container, with the input's column names
-        (``feature_names_in_``, else ``x0, x1, ...``).
-        """
-        # _get_output_config is how sklearn's own wrapper reads set_output and
-        # the global config; it has been stable since scikit-learn 1.2
-        dense = _get_output_config("transform", self)["dense"]
-        if dense == "default":
-            return X
-        columns = list(
-            getattr(
-                self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
-            )
-        )
-        if dense == "pandas":
-            import pandas as pd
-
-            return pd.DataFrame(X, columns=columns)
-        import polars as pl
-
-        return pl.DataFrame(X, schema=columns, orient="row")
-
-
-def check_integer(est, name: str, low: int, high: int | None = None) -> None:
-    """``getattr(est, name)`` (or ``est[name]`` for a dict) must be an integer in
-    ``[low, high]``."""
-    value = est[name] if isinstance(est, dict) else getattr(est, name)
-    if (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low
-            or (high is not None and value > high)):
-        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
-
-
-def check_real(est, name: str, low: float, high: float = np.inf, *,
-               low_open: bool = False, high_open: bool = False) -> None:
-    """``getattr(est, name)`` must be a real number between ``low`` and ``high``."""
-    value = getattr(est, name)
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    ok = ok and math.isfinite(value)  # inf is never a usable setting
-    ok = ok and (low < value if low_open else low <= value)
-    ok = ok and (value < high if high_open else value <= high)
-    if not ok:
-        lo, hi = "(" if low_open else "[", ")" if high_open else "]"
-        bound = f"in {lo}{low}, {high}{hi}" if np.isfinite(high) else \
-            f"{'>' if low_open else '>='} {low}"
-        raise ValueError(f"{name} must be a finite real number {bound}, got {value!r}")
-
-
-def check_bool(est, name: str) -> None:
-    """``getattr(est, name)`` must be a bool (``"no"`` is not False)."""
-    value = getattr(est, name)
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
+def check_n_samples(n_samples) -> None:
+    """``n_samples`` of ``sample`` must be an integer >= 1."""
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) \
+            or n_samples < 1:
+        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
 
 
 def check_device(device) -> None:
@@ -110,23 +51,6 @@ def check_device(device) -> None:
             raise ValueError(f"device={device!r}: MPS is not available here; use 'cpu'")
     elif kind.type != "cpu":
         raise ValueError(f"device={device!r}: skgauss trains on 'cpu', 'cuda' or 'mps'")
-
-
-def check_network_params(est) -> None:
-    """Checks common to the networks: epochs, batches, lr, split, sizes, device."""
-    check_integer(est, "max_epochs", 1)
-    check_integer(est, "batch_size", 2)
-    check_integer(est, "patience", 1)
-    check_integer(est, "verbose", 0)
-    check_bool(est, "early_stopping")
-    check_real(est, "lr", 0.0, low_open=True)
-    check_real(est, "validation_fraction", 0.0, 1.0, high_open=True)
-    sizes = est.hidden_layer_sizes
-    if not isinstance(sizes, (tuple, list)) or not all(
-        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
-    ):
-        raise ValueError(f"hidden_layer_sizes must be a tuple of integers >= 1, got {sizes!r}")
-    check_device(est.device)
 
 
 #: largest |value| the autoencoder trains on: its squared error must stay far
@@ -259,9 +183,7 @@ def run_batched(fn, A: np.ndarray, what: str, device, threads: int) -> np.ndarra
 
 def standard_normal_draws(n_samples, width: int, random_state, dtype) -> np.ndarray:
     """``n_samples`` rows of N(0, I_width) for ``sample``, seeded by numpy."""
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) \
-            or n_samples < 1:
-        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+    check_n_samples(n_samples)
     rng = check_random_state(random_state)
     return rng.standard_normal((n_samples, width)).astype(dtype)
 

@@ -1,59 +1,36 @@
 """GaussianFlow: a normalizing flow as a scikit-learn transformer.
 
-The flows themselves come from zuko (optional extra ``skgauss[flow]``); this
-module adds the estimator around them: PCA and standardisation in front,
-skorch-managed maximum-likelihood training, exact inverse, sampling and
-log-density.
+The flows themselves come from zuko; this module adds the estimator around
+them: PCA and standardisation in front, skorch-managed maximum-likelihood
+training, exact inverse, sampling and log-density.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-)
 from sklearn.decomposition import PCA
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted
-from skorch.callbacks import LRScheduler
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
-from torch.optim.lr_scheduler import CosineAnnealingLR
 
+from ._base import _NetworkEstimator, positive_int, shared_docs
 from ._common import (
-    _EstimatorMixin,
-    all_or_nothing,
     check_fitted_keys,
-    check_integer,
-    check_network_params,
     check_saved_params,
-    check_trained,
-    feature_names_array,
-    fitted_metadata,
     float32_tensor,
-    load_device,
-    load_tensors,
     loop_params,
-    module_tensors,
-    restore_fitted,
-    run_batched,
     seeded_global_rng,
-    standard_normal_draws,
-    trained_params,
 )
 
 # validate_data: scikit-learn's, with errors that name a text or unscaled column
 from ._common import validate_input as validate_data
 from ._net import _SeededNet
-from ._threads import check_n_threads, fit_threads, inference_threads, limit_threads
 
 __all__ = ["GaussianFlow"]
 
 #: flow name -> class name in ``zuko.flows``
 FLOWS = {"nsf": "NSF", "realnvp": "RealNVP", "maf": "MAF"}
-
 
 
 def _import_zuko():
@@ -113,8 +90,8 @@ class _FlowNet(_SeededNet):
     """The flow's skorch net (seeded, stops on a non-finite loss)."""
 
 
-class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-                   BaseEstimator):
+@shared_docs
+class GaussianFlow(_NetworkEstimator):
     r"""Normalizing flow whose codes are N(0, I) by construction, with log-density.
 
     A flow is an invertible map f from the data to a base space of the same
@@ -163,40 +140,16 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
     hidden_layer_sizes : tuple of int, default=(64, 64)
         Hidden widths of each layer's conditioner network (zuko's
         ``hidden_features``).
-    max_epochs : int, default=100
-        Number of passes over the training data (fewer with early stopping).
-    batch_size : int, default=128
-        Rows per mini-batch.
+    {shared:training}
     lr : float, default=1e-3
-        Adam's initial learning rate; it decays to 0 over ``max_epochs`` on a
-        cosine schedule, which settles the fitted density.
-    validation_fraction : float, default=0.1
-        Fraction of rows held out (seeded by ``random_state``) to report the
-        validation loss and drive early stopping; ``0.0`` disables the split.
-    early_stopping : bool, default=False
-        Stop when the monitored loss (validation, or training without a split)
-        has not improved for ``patience`` epochs, and restore the best weights.
-    patience : int, default=10
-        Epochs without improvement before early stopping.
-    device : str, default="cpu"
-        Torch device used for training and later transforms.
-    n_threads : int or None, default=None
-        CPU threads of torch and of the BLAS libraries (``threadpoolctl``) during
-        ``fit``, ``partial_fit`` and every transform; the caller's settings are
-        restored afterwards, even on error. ``None`` chooses by the work of one
-        network call: one thread per 2**26 multiply-adds (weights times batch
-        rows, times 3 for a training step), at most the usable cores, at most the
-        cores other processes leave free (measured from ``/proc/stat`` on
-        Linux), one thread on a non-CPU device. The default network stays on one
-        thread (small products gain nothing from more and lose much when cores
-        are shared); a (1024, 1024) network at batch 1024 takes every free core.
-        An integer is used as given; ``-1`` means every usable core.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and the validation split without
-        touching torch's global RNG. The same integer gives bit-identical codes
-        on CPU.
-    verbose : int, default=0
-        ``>0`` shows skorch's epoch table and progress bar.
+        Adam's initial learning rate.
+    lr_schedule : {"constant", "cosine"}, default="cosine"
+        ``"cosine"`` decays the learning rate to 0 over ``max_epochs``, which
+        settles the fitted density (with a constant rate the last epoch's flow
+        is a noisy draw around the optimum).
+    {shared:validation}
+    {shared:warm_start}
+    {shared:runtime}
 
     Attributes
     ----------
@@ -209,14 +162,7 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         integer, else ``None`` (V = I).
     scale_ : ndarray of shape (n_components_,)
         Standard deviation s of y (1 where it is 0).
-    n_components_ : int
-        Dimension of the codes.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Feature names seen during fit, when ``X`` has string column names.
-    n_iter_ : int
-        Number of epochs run.
+    {shared:fitted}
     history_ : list of dict
         Per epoch: ``train_loss`` (mean negative log-likelihood of the
         standardised inputs, without the sum_j log s_j term), with a
@@ -235,7 +181,8 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
     identity outside; inputs are standardised first so this covers the data.
     If the training loss becomes NaN or infinite, ``fit`` raises a
     ``FloatingPointError`` naming the epoch and keeps the previous fitted
-    state, if any.
+    state, if any. ``partial_fit`` standardises (and projects) with the mean,
+    scale and axes of its first chunk, which later chunks keep.
 
     References
     ----------
@@ -259,6 +206,14 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
     ((3,), (4, 2))
     """
 
+    _parameter_constraints: dict = {
+        **_NetworkEstimator._parameter_constraints,
+        "n_components": [None, positive_int()],
+        "flow": [StrOptions(set(FLOWS))],
+        "n_transforms": [positive_int()],
+    }
+    _architecture = "n_components, flow, n_transforms, hidden_layer_sizes"
+
     def __init__(
         self,
         n_components: int | None = None,
@@ -269,9 +224,12 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         max_epochs: int = 100,
         batch_size: int = 128,
         lr: float = 1e-3,
+        lr_schedule: str = "cosine",
         validation_fraction: float = 0.1,
         early_stopping: bool = False,
         patience: int = 10,
+        callbacks: list | None = None,
+        warm_start: bool = False,
         device: str = "cpu",
         n_threads: int | None = None,
         random_state=None,
@@ -284,96 +242,72 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.patience = patience
+        self.callbacks = callbacks
+        self.warm_start = warm_start
         self.device = device
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
-    # ------------------------------------------------------------------ checks
-    def _check_params(self, n_features: int) -> None:
-        if self.n_components is not None:
-            check_integer(self, "n_components", 1, n_features)
-        check_integer(self, "n_transforms", 1)
-        check_network_params(self)
-        check_n_threads(self)
-        if not isinstance(self.flow, str) or self.flow not in FLOWS:
-            raise ValueError(f"flow must be one of {sorted(FLOWS)}, got {self.flow!r}")
-
     # --------------------------------------------------------------------- fit
-    def fit(self, X, y=None):
-        """Fit the flow to ``X`` by maximum likelihood.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data. At least two rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : GaussianFlow
-        """
+    def _input(self, X, reset: bool, check: bool, seed: int) -> tuple:
+        """The standardised (projected) rows; ``reset`` fits the mean, the PCA
+        axes (seeded by ``seed``) and the scale, kept as the ``context``."""
         _import_zuko()
-        with all_or_nothing(self):  # a failed fit keeps every fitted attribute
-            return self._fit(X)
-
-    def _fit(self, X) -> GaussianFlow:
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        self._check_params(X.shape[1])
-        params = trained_params(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset,
+                          ensure_min_samples=2)
+        if check:
+            self._check_params(X.shape[1])
         float32_tensor(X, "X")  # same refusal as GaussianAutoencoder
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
         X64 = X.astype(np.float64, copy=False)
-        mean, components = X64.mean(axis=0), None
-        if self.n_components is not None:
-            components = PCA(self.n_components, random_state=seed).fit(X64).components_
-        Y = _project(X64, mean, components)
-        scale = Y.std(axis=0)
-        # a constant column keeps scale 1, as in StandardScaler
-        tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean).max(), 1.0)
-        scale[scale <= tiny] = 1.0
-        U = float32_tensor(Y / scale, "X after standardisation")
-        net = self._build_net(Y.shape[1], seed)
+        if not reset:
+            context = (self.mean_, self.components_, self.scale_)
+        else:
+            mean, components = X64.mean(axis=0), None
+            if self.n_components is not None:
+                components = PCA(self.n_components, random_state=seed).fit(X64).components_
+            scale = _project(X64, mean, components).std(axis=0)
+            # a constant column keeps scale 1, as in StandardScaler
+            tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean).max(), 1.0)
+            scale[scale <= tiny] = 1.0
+            context = (mean, components, scale)
+        U = _project(X64, *context[:2]) / context[2]
+        float32_tensor(U, "X after standardisation")
+        return U, X.dtype, context
+
+    def _new_net(self, A: np.ndarray, seed: int, context=None) -> _FlowNet:
+        return _FlowNet(
+            _FlowModule,
+            module__flow=self.flow,
+            module__n_features=A.shape[1],
+            module__n_transforms=self.n_transforms,
+            module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+            criterion=_NegativeLogLikelihood,
+            **loop_params(self, seed, *self._callbacks([])),
+        )
+
+    def _initialize(self, net) -> None:
         # zuko draws its initial weights from torch's global RNG: seed it, under a
         # lock, for the construction only (fits in threads stay reproducible)
-        with seeded_global_rng(seed):
-            net.initialize()  # as skorch's fit would, to size the thread count
-        with limit_threads(fit_threads(self, net, len(U))):
-            net.partial_fit(U.to(net.device))
-        check_trained(net, {"module.": net.module_})
-        # assign fitted state only now: a failed fit leaves a previous fit intact
-        self.net_, self.mean_, self.scale_ = net, mean, scale
-        self.components_ = components
-        self.n_components_ = Y.shape[1]
-        self._dtype = X.dtype
-        self._fitted_params = params
-        self.n_iter_ = len(net.history)
-        keys = ("epoch", "train_loss", "valid_loss", "dur")
-        self.history_ = [
-            {k: float(row[k]) for k in keys if k in row} for row in net.history
-        ]
-        return self
+        with seeded_global_rng(net.seed):
+            net.initialize()
+
+    def _fit_extras(self, A: np.ndarray, net, seed: int, context) -> dict:
+        mean, components, scale = context
+        return {"mean_": mean, "components_": components, "scale_": scale,
+                "n_components_": A.shape[1]}
 
     # -------------------------------------------------------------- fitted state
-    def _get_fitted_state(self) -> dict:
-        """What :func:`skgauss.save` writes (see ``GaussianAutoencoder``): the
-        trained hyperparameters, JSON metadata, the standardisation arrays and
-        the flow's tensors (prefix ``module.``)."""
-        check_is_fitted(self)
-        arrays = {"mean_": self.mean_, "scale_": self.scale_, **feature_names_array(self)}
+    def _extra_state(self, state: dict) -> None:
+        """``n_components_`` and the standardisation's arrays."""
+        state["fitted"]["n_components_"] = int(self.n_components_)
+        state["arrays"].update({"mean_": self.mean_, "scale_": self.scale_})
         if self.components_ is not None:
-            arrays["components_"] = self.components_
-        return {
-            "params": dict(self._fitted_params),
-            "fitted": {**fitted_metadata(self), "n_components_": int(self.n_components_)},
-            "arrays": arrays,
-            "tensors": module_tensors({"module.": self.net_.module_}),
-        }
+            state["arrays"]["components_"] = self.components_
 
     @classmethod
     def _fitted_spec(cls, params: dict, fitted: dict, declared: dict) -> dict:
@@ -390,7 +324,7 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         width = fitted.get("n_components_", fitted.get("width"))
         check_fitted_keys({**fitted, "n_components_": width}, ("n_components_",))
         est = check_saved_params(cls, params)
-        est._check_params(n_features)
+        est._saved_estimator(n_features)
         if width != (est.n_components or n_features):
             raise ValueError(f"n_components_={width!r} disagrees with n_features_in_="
                              f"{n_features} and n_components={est.n_components!r}")
@@ -412,45 +346,23 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         }
         return {"arrays": arrays, "tensors": tensors}
 
-    @classmethod
-    def _from_fitted_state(cls, state: dict, device: str | None = None):
-        """A fitted estimator rebuilt from a state checked by :meth:`_fitted_spec`."""
-        params, fitted, arrays = state["params"], state["fitted"], state["arrays"]
+    def _saved_context(self, state: dict) -> tuple:
+        arrays = state["arrays"]
         for key in ("mean_", "scale_", "components_"):
             if key in arrays and not np.isfinite(arrays[key]).all():
                 raise ValueError(f"{key} must hold finite values")
         if not (arrays["scale_"] > 0).all():
             raise ValueError("scale_ must be positive")
-        est = cls(**params)
-        est.set_params(device=load_device(est, device))
-        width = int(fitted.get("n_components_", fitted.get("width")))
-        net = est._build_net(width, fitted["seed"])
-        with seeded_global_rng(fitted["seed"]):  # leave the global RNG alone
-            net.initialize()
-        load_tensors({"module.": net.module_}, state["tensors"])
-        restore_fitted(est, state, net)
-        est._fitted_params["device"] = est.device
-        est.mean_ = arrays["mean_"].astype(np.float64)
-        est.scale_ = arrays["scale_"].astype(np.float64)
         components = arrays.get("components_")
-        est.components_ = None if components is None else components.astype(np.float64)
-        est.n_components_ = width
-        return est
+        context = (arrays["mean_"].astype(np.float64),
+                   None if components is None else components.astype(np.float64),
+                   arrays["scale_"].astype(np.float64))
+        fitted = state["fitted"]
+        return context, int(fitted.get("n_components_", fitted.get("width")))
 
-    def _build_net(self, n_features: int, seed: int) -> _FlowNet:
-        # a decaying rate settles the density: with a constant one the last
-        # epoch's flow is a noisy draw around the optimum
-        schedule = LRScheduler(CosineAnnealingLR, T_max=self.max_epochs)
-        callbacks = [("lr_scheduler", schedule)]
-        return _FlowNet(
-            _FlowModule,
-            module__flow=self.flow,
-            module__n_features=n_features,
-            module__n_transforms=self.n_transforms,
-            module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
-            criterion=_NegativeLogLikelihood,
-            **loop_params(self, seed, callbacks),
-        )
+    def _restore(self, state: dict, context) -> None:
+        self.mean_, self.components_, self.scale_ = context
+        self.n_components_ = len(self.scale_)
 
     # ---------------------------------------------------------------- transform
     def _standardise(self, X: np.ndarray) -> np.ndarray:
@@ -461,56 +373,19 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         Y = U * self.scale_
         return (Y if self.components_ is None else Y @ self.components_) + self.mean_
 
-    def _run(self, U: np.ndarray, method: str, what: str) -> np.ndarray:
-        """Apply the module's ``method`` batch-wise in float32; return float64."""
-        module = self.net_.module_.to(self.device)
-        module.eval()
-        threads = inference_threads(self, module, len(U))
-        return run_batched(getattr(module, method), U, what, self.device,
-                           threads).astype(np.float64)
-
     def _check_X(self, X) -> np.ndarray:
         check_is_fitted(self)
         return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
-    def transform(self, X):
-        """Map ``X`` to the base space, where the model is N(0, I).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features_in_)
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, n_components_)
-        """
+    def _codes(self, X) -> np.ndarray:
         X = self._check_X(X)
-        Z = self._run(self._standardise(X), "encode", "X")
+        Z = self._run(self._module().encode, self._standardise(X), "X", np.float64)
         return Z.astype(X.dtype, copy=False)
 
-    def inverse_transform(self, X):
-        """Map codes back to the input space (exactly, up to float32 rounding).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_components_)
-            Codes.
-
-        Returns
-        -------
-        X_original : ndarray or DataFrame of shape (n_samples, n_features_in_)
-            With ``n_components`` set, the PCA reconstruction. A pandas/polars
-            DataFrame with the input's column names when
-            ``set_output(transform="pandas"|"polars")`` is configured.
-        """
-        check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if Z.shape[1] != self.n_components_:
-            raise ValueError(
-                f"X has {Z.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_components_} features (codes) as input to inverse_transform"
-            )
-        U = self._run(Z, "decode", "the codes")
+    def _decode(self, Z: np.ndarray, rng) -> np.ndarray:
+        """Exactly inverse (up to float32 rounding); with PCA axes, the PCA
+        reconstruction."""
+        U = self._run(self._module().decode, Z, "the codes", np.float64)
         return self._as_input_container(self._unstandardise(U).astype(Z.dtype, copy=False))
 
     def score_samples(self, X):
@@ -528,7 +403,7 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         log_density : ndarray of shape (n_samples,)
         """
         X = self._check_X(X)
-        log_p = self._run(self._standardise(X), "forward", "X")
+        log_p = self._run(self._module(), self._standardise(X), "X", np.float64)
         log_p -= np.log(self.scale_).sum()  # the standardisation's Jacobian
         return log_p.astype(X.dtype, copy=False)
 
@@ -546,32 +421,3 @@ class GaussianFlow(_EstimatorMixin, ClassNamePrefixFeaturesOutMixin, Transformer
         log_likelihood : float
         """
         return float(np.mean(self.score_samples(X)))
-
-    def sample(self, n_samples: int = 1, random_state=None):
-        """Draw ``n_samples`` rows from the model: N(0, I) mapped back.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-        random_state : int, RandomState instance or None, default=None
-            Seeds the draws (numpy), independently of ``self.random_state``.
-
-        Returns
-        -------
-        X : ndarray or DataFrame of shape (n_samples, n_features_in_)
-            An ndarray in the training data's dtype; a pandas/polars DataFrame
-            with the input's column names when ``set_output`` asks for one, as
-            ``inverse_transform``.
-        """
-        check_is_fitted(self)
-        Z = standard_normal_draws(n_samples, self.n_components_, random_state, self._dtype)
-        return self.inverse_transform(Z)
-
-    @property
-    def _n_features_out(self) -> int:
-        return self.n_components_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

@@ -29,7 +29,7 @@ MAX_LEVELS = 20
 #: ``latent_sampler_params`` defaults for ``"gmm"``
 GMM_DEFAULTS = {"n_components": 10}
 #: options a user may not set: they are fixed by the estimator
-_FIXED = {"random_state", "n_components"}
+_FIXED = {"random_state", "n_components", "warm_start", "callbacks"}
 
 
 def residual_covariance(R: np.ndarray, kind: str | None) -> np.ndarray | None:

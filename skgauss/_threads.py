@@ -18,7 +18,6 @@ use, and at most the cores other processes leave free (:func:`other_busy_cores`)
 
 from __future__ import annotations
 
-import numbers
 import os
 import time
 from collections.abc import Iterator
@@ -28,7 +27,6 @@ import torch
 
 __all__ = [
     "WORK_PER_THREAD",
-    "check_n_threads",
     "choose_threads",
     "fit_threads",
     "inference_threads",
@@ -94,19 +92,6 @@ def other_busy_cores() -> float:
     _last_probe = end
     wall = end[0] - start[0]
     return max(0.0, ((end[1] - start[1]) - (end[2] - start[2])) / wall)
-
-
-def check_n_threads(est) -> None:
-    """``est.n_threads`` must be None, -1 or an integer in [1, 4 x the CPUs] (far
-    more threads than CPUs only slows down; 100 000 crashed torch's thread pool)."""
-    value = est.n_threads
-    if value is None:
-        return
-    most = 4 * (os.cpu_count() or 1)
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or (
-            value < 1 and value != -1) or value > most:
-        raise ValueError(f"n_threads must be None, -1 or an integer in [1, {most}], "
-                         f"got {value!r}")
 
 
 def choose_threads(n_threads: int | None, work: float, device) -> int:

@@ -314,7 +314,7 @@ def test_bad_hyperparameters(params, match):
 
 
 def test_bad_regularizer_type():
-    with pytest.raises(TypeError, match="regularizer must be"):
+    with pytest.raises(TypeError, match="'regularizer' parameter of GaussianAutoencoder must be"):
         small(regularizer=3).fit(np.zeros((20, 3)))
 
 

@@ -123,14 +123,14 @@ def test_latent_flow_codes_pass_the_battery_on_wine(wine):
 def test_latent_flow_round_trip_and_sample(X):
     ae = small(latent_flow="realnvp", latent_flow_params={"max_epochs": 3}).fit(X)
     module = ae._module()
-    reconstruction = ae._apply(X, lambda x: module.decoder(module.encode(x)[0]), "X")
+    reconstruction = ae._run(lambda x: module.decoder(module.encode(x)[0]), X, "X")
     np.testing.assert_allclose(ae.inverse_transform(ae.transform(X)), reconstruction,
                                atol=1e-4)
     # transform = flow(encoder); sample = decoder(flow^-1(N(0, I)))
-    codes = ae._apply(X, lambda x: module.encode(x)[0], "X")
+    codes = ae._run(lambda x: module.encode(x)[0], X, "X")
     np.testing.assert_allclose(ae.transform(X), ae.latent_flow_.transform(codes), atol=1e-6)
     Z = np.random.RandomState(2).standard_normal((20, 2))
-    expected = ae._apply(ae.latent_flow_.inverse_transform(Z), module.decoder, "Z")
+    expected = ae._run(module.decoder, ae.latent_flow_.inverse_transform(Z), "Z")
     np.testing.assert_allclose(ae.sample(20, random_state=2, noise=False), expected,
                                rtol=1e-5, atol=1e-5)
 
@@ -172,21 +172,22 @@ def test_dequantize_noises_the_training_batches():
 
 # --------------------------------------------------------------- bad values
 @pytest.mark.parametrize("params, match", [
-    ({"decoder_covariance": "spherical"}, "decoder_covariance must be one of"),
-    ({"decoder_covariance": True}, "decoder_covariance must be one of"),
-    ({"latent_sampler": "flow"}, "latent_sampler must be one of"),
-    ({"latent_sampler": None}, "latent_sampler must be one of"),
+    ({"decoder_covariance": "spherical"}, "'decoder_covariance' parameter of GaussianAutoencoder"),
+    ({"decoder_covariance": True}, "'decoder_covariance' parameter of GaussianAutoencoder"),
+    ({"latent_sampler": "flow"}, "'latent_sampler' parameter of GaussianAutoencoder"),
+    ({"latent_sampler": None}, "'latent_sampler' parameter of GaussianAutoencoder"),
     ({"latent_sampler": "gmm", "latent_sampler_params": {"n_components": 0}}, "n_components"),
     ({"latent_sampler": "gmm", "latent_sampler_params": {"random_state": 1}}, "unknown or"),
-    ({"latent_sampler": "gmm", "latent_sampler_params": [("n_components", 2)]}, "a dict"),
+    ({"latent_sampler": "gmm", "latent_sampler_params": [("n_components", 2)]},
+     "'latent_sampler_params' parameter of GaussianAutoencoder"),
     ({"latent_sampler_params": {"n_components": 2}}, "latent_sampler is 'normal'"),
-    ({"latent_flow": "glow"}, "latent_flow must be one of"),
+    ({"latent_flow": "glow"}, "'latent_flow' parameter of GaussianAutoencoder"),
     ({"latent_flow": "nsf", "latent_flow_params": {"n_components": 1}}, "unknown or fixed"),
     ({"latent_flow": "nsf", "latent_flow_params": {"bogus": 1}}, "unknown or fixed keys"),
     ({"latent_flow": "nsf", "latent_flow_params": {"n_transforms": 0}}, "n_transforms"),
     ({"latent_flow": None, "latent_flow_params": {"max_epochs": 2}}, "latent_flow is None"),
-    ({"dequantize": "gaussian"}, "dequantize must be one of"),
-    ({"dequantize": None}, "dequantize must be one of"),
+    ({"dequantize": "gaussian"}, "'dequantize' parameter of GaussianAutoencoder"),
+    ({"dequantize": None}, "'dequantize' parameter of GaussianAutoencoder"),
 ])
 def test_bad_values(X, params, match):
     with pytest.raises((ValueError, TypeError), match=match):

@@ -1,0 +1,509 @@
+"""The private base of the network estimators (:class:`~skgauss.GaussianAutoencoder`,
+:class:`~skgauss.GaussianFlow`): parameter constraints, the fit skeleton
+(``fit``, ``warm_start``, ``partial_fit``, all or nothing), the history, the
+fitted state :mod:`skgauss.io` saves, batched inference and ``sample``.
+
+A subclass supplies what differs, through these hooks:
+
+- ``_parameter_constraints``: the base's, merged with its own, and
+  ``_check_params(n_features)`` for checks that need the data (``super()`` first);
+- ``_input(X, reset, check, seed) -> (A, dtype, context)``: validate ``X`` (and
+  with ``check``, the parameters against it with ``_check_params``) and turn
+  it into the float matrix the network trains on; ``reset`` fits the input
+  transformation (``context``: a table codec, a standardisation), otherwise
+  the fitted one is used;
+- ``_new_net(A, seed, context)``: an untrained skorch net; ``_initialize(net)``;
+- ``_fit_extras(A, net, seed, context) -> dict``: the fitted attributes beside
+  the network (at least ``n_components_``), published with it;
+- ``_extra_state`` / ``_restore`` / ``_fitted_spec``: its part of the saved state.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.validation import check_array, check_is_fitted
+from skorch.callbacks import Callback, LRScheduler
+from torch.optim.lr_scheduler import CosineAnnealingLR
+
+from ._common import (
+    DOCS_URL,
+    all_or_nothing,
+    check_device,
+    check_trained,
+    feature_names_array,
+    fitted_metadata,
+    float32_tensor,
+    load_device,
+    load_tensors,
+    module_tensors,
+    restore_fitted,
+    run_batched,
+    standard_normal_draws,
+    trained_params,
+)
+from ._threads import fit_threads, inference_threads, limit_threads
+
+__all__: list[str] = []
+
+
+class _Finite(Interval):
+    """An interval of finite reals (``inf`` is never a usable learning rate,
+    weight or noise level, though it is in ``[0, inf)``)."""
+
+    def __contains__(self, val) -> bool:
+        return bool(np.isfinite(val)) and super().__contains__(val)
+
+    def __str__(self) -> str:
+        return "a finite " + super().__str__()[2:]  # "a float in ..." -> "a finite float in"
+
+
+def finite(low: float, *, closed: str = "left") -> _Finite:
+    """Finite reals above ``low`` (``closed="left"``: ``low`` included)."""
+    return _Finite(Real, low, None, closed=closed)
+
+
+class _Int(Interval):
+    """An interval of integers that refuses ``True``/``False`` (a bool is an
+    ``Integral`` to Python, but ``max_epochs=True`` is a mistake)."""
+
+    def is_satisfied_by(self, val) -> bool:
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+
+def positive_int(low: int = 1, high: int | None = None) -> _Int:
+    """Integers (not bools) from ``low`` (to ``high``, included)."""
+    return _Int(Integral, low, high, closed="left" if high is None else "both")
+
+
+#: the thread counts ``n_threads`` takes: far more threads than CPUs only slows
+#: down (100 000 crashed torch's thread pool)
+MAX_THREADS = 4 * (os.cpu_count() or 1)
+
+#: Parameter text shared by the estimators' docstrings (``{shared:name}`` in a
+#: class docstring is replaced by it, see :func:`shared_docs`).
+SHARED_DOCS = {
+    "training": """\
+max_epochs : int, default=100
+        Number of passes over the training data (fewer with early stopping).
+    batch_size : int, default=128
+        Rows per mini-batch. A trailing batch of a single row is merged into the
+        previous one, so batch statistics never see n = 1.""",
+    "validation": """\
+validation_fraction : float, default=0.1
+        Fraction of rows held out (seeded by ``random_state``) to report
+        validation losses and drive early stopping; ``0.0`` disables the split.
+        Both parts must hold at least two rows.
+    early_stopping : bool, default=False
+        Stop when the monitored loss (validation, or training without a split)
+        has not improved for ``patience`` epochs, and restore the best weights.
+    patience : int, default=10
+        Epochs without improvement before early stopping.
+    callbacks : list of skorch callbacks, default=None
+        Extra callbacks for the skorch net (copied at each fit).""",
+    "warm_start": """\
+warm_start : bool, default=False
+        When True and already fitted, ``fit`` trains ``max_epochs`` more epochs
+        starting from the current weights (with the current learning rate and
+        loss settings, a new optimizer and a new schedule), keeps the fitted
+        input transformation and appends to ``history_``. The data must have
+        the same features, and the architecture must not change: ``ValueError``
+        otherwise.""",
+    "runtime": """\
+device : str, default="cpu"
+        Torch device used for training and for later transforms; a model trained
+        on ``"cuda"`` transforms on CPU after ``set_params(device="cpu")``.
+    n_threads : int or None, default=None
+        CPU threads of torch and of the BLAS libraries (``threadpoolctl``) during
+        ``fit``, ``partial_fit`` and every transform; the caller's settings are
+        restored afterwards, even on error. ``None`` chooses by the work of one
+        network call: one thread per 2**26 multiply-adds (weights times batch
+        rows, times 3 for a training step), at most the usable cores, at most the
+        cores other processes leave free (measured from ``/proc/stat`` on
+        Linux), one thread on a non-CPU device. The default network stays on one
+        thread (small products gain nothing from more and lose much when cores
+        are shared); a (1024, 1024) network at batch 1024 takes every free core.
+        An integer is used as given (at most 4 per CPU); ``-1`` means every
+        usable core.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, the validation split and every
+        random draw of training, without touching torch's global RNG. The same
+        integer gives bit-identical codes on CPU.
+    verbose : int, default=0
+        ``>0`` shows skorch's epoch table and progress bar.""",
+    "fitted": """\
+n_components_ : int
+        Dimension of the codes.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen during fit, when ``X`` has string column names.
+    n_iter_ : int
+        Number of epochs run.""",
+}
+
+
+def shared_docs(cls: type) -> type:
+    """Class decorator: replace each ``{shared:name}`` of the docstring by
+    ``SHARED_DOCS[name]`` (one text for the parameters the estimators share)."""
+    for name, text in SHARED_DOCS.items():
+        cls.__doc__ = cls.__doc__.replace("{shared:" + name + "}", text)
+    if "{shared:" in cls.__doc__:
+        raise KeyError(f"{cls.__name__}'s docstring names an unknown shared text")
+    return cls
+
+
+class _NetworkEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """The fit skeleton, saved state and inference both estimators share (see the
+    module docstring for the hooks a subclass supplies)."""
+
+    _parameter_constraints: dict = {
+        "n_components": [positive_int()],
+        "hidden_layer_sizes": [tuple, list],
+        "max_epochs": [positive_int()],
+        "batch_size": [positive_int(2)],
+        "lr": [finite(0.0, closed="neither")],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
+        "validation_fraction": [Interval(Real, 0.0, 1.0, closed="left")],
+        "early_stopping": ["boolean"],
+        "patience": [positive_int()],
+        "callbacks": [None, list, tuple],
+        "warm_start": ["boolean"],
+        "device": [str],
+        "n_threads": [None, positive_int(1, MAX_THREADS), Options(Integral, {-1})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    #: the history's columns (besides ``epoch``), in order
+    _history_keys: tuple[str, ...] = ("train_loss", "valid_loss", "dur")
+
+    # the HTML repr's "?" link to the API page
+    _doc_link_module = "skgauss"
+    _doc_link_template = DOCS_URL + "/generated/{estimator_module}.{estimator_name}.html"
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self, n_features: int) -> None:
+        """What the declarative constraints cannot say: values inside the
+        containers, a device that exists here, and ``n_components`` against
+        the ``n_features`` columns the network sees."""
+        sizes = self.hidden_layer_sizes
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1
+                   for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be a tuple of integers >= 1, got {sizes!r}")
+        check_device(self.device)
+        for cb in self.callbacks or []:
+            named = isinstance(cb, tuple) and len(cb) == 2 and isinstance(cb[0], str)
+            if not isinstance(cb[1] if named else cb, Callback):
+                raise TypeError("callbacks must hold skorch callbacks (or (name, "
+                                f"callback) pairs), got {cb!r}")
+        if self.n_components is not None and self.n_components > n_features:
+            raise ValueError(
+                f"n_components={self.n_components} exceeds the {n_features} features: "
+                "the codes would have more dimensions than the data; use "
+                f"n_components <= {n_features}")
+
+    def _saved_estimator(self, n_features: int) -> None:
+        """Check the parameters of a loaded, unfitted estimator (as ``fit`` would)."""
+        self._validate_params()
+        self._check_params(n_features)
+
+    # --------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the network on ``X`` (see the class docstring).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. At least two rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        with all_or_nothing(self):  # a failed fit keeps every fitted attribute
+            warm = self.warm_start and hasattr(self, "net_")
+            return self._fit(X, reset=not warm, warm=warm, epochs=None)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one pass over ``X`` (one epoch), continuing any previous fit.
+
+        For data that do not fit in memory: call it on successive chunks (a loop
+        over memory-mapped slices, or ``dask_ml.wrappers.Incremental``). The first
+        call builds the network and fits the input transformation on its chunk;
+        later calls must have the same features, and keep the network, the
+        optimizer, the input transformation and the hyperparameters of the
+        first. Each call makes one skorch epoch, with its own validation split
+        of the chunk when ``validation_fraction > 0``, at the learning rate
+        ``lr`` (a schedule applies within one ``fit``). A call that fails (e.g.
+        a non-finite loss) leaves the model as it was.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk, at least two rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        with all_or_nothing(self):
+            first = not hasattr(self, "net_")
+            return self._fit(X, reset=first, warm=False, epochs=1)
+
+    def _fit(self, X, *, reset: bool, warm: bool, epochs: int | None):
+        """The skeleton: input, checks, a network (new, or a copy of ``net_`` for
+        a later ``partial_fit``), training, extras, then publication.
+
+        The published ``net_`` is never trained in place, so a failure leaves a
+        previous fit intact: fitted attributes are only assigned at the end.
+        """
+        continuing = not (reset or warm)  # a later partial_fit
+        seed = self._draw_seed() if reset else self.net_.seed
+        A, dtype, context = self._input(X, reset=reset, check=not continuing, seed=seed)
+        if continuing:
+            net, params, dtype = copy.deepcopy(self.net_), self._fitted_params, self._dtype
+        else:
+            seed = self._agree(seed, A)
+            net, params = self._new_net(A, seed, context), trained_params(self)
+        A_t = float32_tensor(A, "X").to(net.device)
+        if not net.initialized_:  # as skorch's fit and partial_fit would
+            self._initialize(net)
+        if warm:
+            self._copy_weights(self.net_, net)
+        with limit_threads(fit_threads(self, net, len(A_t))):
+            net.partial_fit(A_t, epochs=self.max_epochs if warm else epochs)
+        check_trained(net, self._saved_modules(net))
+        extras = self._fit_extras(A, net, net.seed, context)
+        # partial_fit's copied net keeps its history: only the new rows are appended
+        previous = [] if reset else self.history_
+        rows = net.history if warm or epochs is None else net.history[-epochs:]
+        history = previous + [
+            {"epoch": float(len(previous) + i + 1),
+             **{k: float(row[k]) for k in self._history_keys if k in row}}
+            for i, row in enumerate(rows)
+        ]
+        # publish: everything above may fail and leave the previous model
+        vars(self).update(extras)
+        self.net_, self._dtype, self._fitted_params = net, dtype, params
+        self.history_, self.n_iter_ = history, len(history)
+        return self
+
+    def _draw_seed(self) -> int:
+        """The fit's seed, drawn from ``random_state``."""
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _agree(self, seed: int, A: np.ndarray) -> int:
+        """The seed every training process uses (one process: ``seed``)."""
+        return seed
+
+    def _initialize(self, net) -> None:
+        net.initialize()
+
+    def _callbacks(self, own: list) -> tuple[list, list]:
+        """``(own callbacks and the learning-rate schedule, the user's callbacks
+        copied)`` (skorch callbacks keep state); :func:`skgauss._common.loop_params`
+        puts early stopping and the progress bar between the two."""
+        callbacks = list(own)
+        if self.lr_schedule == "cosine":
+            # last_epoch=-1: every fit starts a fresh decay (skorch would otherwise
+            # resume it from the history's length, past T_max, on warm starts)
+            callbacks.append(("lr_scheduler", LRScheduler(
+                CosineAnnealingLR, T_max=self.max_epochs, last_epoch=-1)))
+        return callbacks, [copy.deepcopy(cb) for cb in (self.callbacks or [])]
+
+    @staticmethod
+    def _saved_modules(net) -> dict:
+        """``{prefix: module}`` whose tensors are the trained state."""
+        return {"module.": net.module_}
+
+    def _copy_weights(self, old, new) -> None:
+        """Start ``new`` from ``old``'s weights (warm start)."""
+        try:
+            new.module_.load_state_dict(old.module_.state_dict())
+        except RuntimeError as exc:
+            raise ValueError(
+                "warm_start keeps the trained network, so its architecture "
+                f"({self._architecture}) must not change between fits; set "
+                "warm_start=False to refit from scratch") from exc
+
+    #: the parameters that shape the network (named by the warm-start error)
+    _architecture = "n_components, hidden_layer_sizes"
+
+    # -------------------------------------------------------------- fitted state
+    def _get_fitted_state(self) -> dict:
+        """What :func:`skgauss.save` writes: the hyperparameters the network was
+        trained with (``params``), JSON metadata (``fitted``), numpy ``arrays``
+        and torch ``tensors`` (prefixed by the module they belong to). A
+        subclass extends all four in ``_extra_state``, and reads them back in
+        ``_restore`` after checking their shapes in ``_fitted_spec``."""
+        check_is_fitted(self)
+        state = {
+            "params": copy.deepcopy(self._fitted_params),
+            "fitted": fitted_metadata(self),
+            "arrays": feature_names_array(self),
+            "tensors": module_tensors(self._saved_modules(self.net_)),
+        }
+        self._extra_state(state)
+        return state
+
+    def _extra_state(self, state: dict) -> None:
+        """Add the subclass's part to ``state`` (in place)."""
+
+    @classmethod
+    def _from_fitted_state(cls, state: dict, device: str | None = None):
+        """A fitted estimator rebuilt from a state checked by ``_fitted_spec``."""
+        est = cls(**state["params"])
+        est.set_params(device=load_device(est, device))
+        context, width = est._saved_context(state)
+        seed = state["fitted"]["seed"]
+        net = est._new_net(np.empty((0, width)), seed, context)
+        est._initialize(net)  # the net's own generator: the global RNG is untouched
+        load_tensors(est._saved_modules(net), state["tensors"])
+        restore_fitted(est, state, net)
+        est._fitted_params["device"] = est.device
+        est._restore(state, context)
+        return est
+
+    def _saved_context(self, state: dict) -> tuple:
+        """``(context, width)``: the input transformation of a saved state and
+        the number of columns its network takes."""
+        raise NotImplementedError
+
+    def _restore(self, state: dict, context) -> None:
+        """Set the subclass's fitted attributes from a checked saved state."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- inference
+    def transform(self, X):
+        """Codes of ``X``: the representation the model makes N(0, I) (the class
+        docstring says how each estimator computes it).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components_)
+            In ``X``'s float dtype; a DataFrame under ``set_output``.
+        """
+        check_is_fitted(self)
+        return self._codes(X)
+
+    def inverse_transform(self, X):
+        """Map codes back to the input space (the class docstring says how).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes.
+
+        Returns
+        -------
+        X_original : ndarray or DataFrame of shape (n_samples, n_features_in_)
+            A pandas/polars DataFrame with the input's column names when
+            ``set_output(transform="pandas"|"polars")`` is configured; rows of
+            the training table for an autoencoder with ``categorical_features``.
+        """
+        return self._decode(self._check_codes(X), None)
+
+    def sample(self, n_samples: int = 1, random_state=None):
+        """Draw ``n_samples`` rows from the model: codes drawn from N(0, I),
+        decoded as ``inverse_transform`` does.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws (numpy), independently of ``self.random_state``.
+
+        Returns
+        -------
+        X : ndarray or DataFrame of shape (n_samples, n_features_in_)
+            In the training data's dtype, or the container ``inverse_transform``
+            returns.
+        """
+        check_is_fitted(self)
+        rng = check_random_state(random_state)
+        return self._decode(self._draw_codes(n_samples, rng), rng)
+
+    def _module(self):
+        module = self.net_.module_.to(self.device)
+        module.eval()
+        return module
+
+    def _run(self, fn, A: np.ndarray, what: str, dtype=None) -> np.ndarray:
+        """Apply the torch function ``fn`` batch-wise (see
+        :func:`skgauss._common.run_batched`); the output in ``dtype`` (default
+        ``A``'s)."""
+        threads = inference_threads(self, self.net_.module_, len(A))
+        out = run_batched(fn, A, what, self.device, threads)
+        return out.astype(A.dtype if dtype is None else dtype, copy=False)
+
+    def _check_codes(self, X) -> np.ndarray:
+        """Codes given to ``inverse_transform``: a float matrix of the fitted width."""
+        check_is_fitted(self)
+        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_components_} features (codes) as input to inverse_transform")
+        return Z
+
+    def _draw_codes(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
+        """``n_samples`` codes for ``sample``: N(0, I) draws in the fitted dtype."""
+        return standard_normal_draws(n_samples, self.n_components_, rng, self._dtype)
+
+    def _as_input_container(self, X: np.ndarray):
+        """Wrap rows of the input space like ``transform``'s output is wrapped.
+
+        scikit-learn's ``set_output`` only wraps ``transform``; decoded rows and
+        samples get the same container, with the input's column names
+        (``feature_names_in_``, else ``x0, x1, ...``).
+        """
+        # _get_output_config is how sklearn's own wrapper reads set_output and
+        # the global config; it has been stable since scikit-learn 1.2
+        dense = _get_output_config("transform", self)["dense"]
+        if dense == "default":
+            return X
+        columns = list(getattr(self, "feature_names_in_",
+                               [f"x{i}" for i in range(self.n_features_in_)]))
+        if dense == "pandas":
+            import pandas as pd
+
+            return pd.DataFrame(X, columns=columns)
+        import polars as pl
+
+        return pl.DataFrame(X, schema=columns, orient="row")
+
+    @property
+    def _n_features_out(self) -> int:
+        # the fitted code width (it survives a later set_params(n_components=...))
+        return getattr(self, "n_components_", self.n_components)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

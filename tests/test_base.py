@@ -1,0 +1,143 @@
+"""The private base both network estimators share (skgauss._base): declarative
+parameter validation, warm starts, partial_fit, callbacks, the fitted code width
+and the shared docstring texts, checked on every public estimator."""
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import check_param_validation
+from skorch.callbacks import Callback
+
+from skgauss import GaussianAutoencoder, GaussianFlow
+from skgauss._base import SHARED_DOCS, _NetworkEstimator
+
+TINY = dict(hidden_layer_sizes=(8,), max_epochs=2, batch_size=32, random_state=0)
+
+
+def autoencoder(**kw):
+    return GaussianAutoencoder(**{"n_components": 2, "latent_flow": None, **TINY, **kw})
+
+
+def flow(**kw):
+    return GaussianFlow(**{"n_transforms": 1, **TINY, **kw})
+
+
+MAKERS = [autoencoder, flow]
+IDS = ["GaussianAutoencoder", "GaussianFlow"]
+
+
+@pytest.fixture
+def X():
+    return np.random.RandomState(0).randn(120, 4)
+
+
+def _weights(est):
+    return np.concatenate([p.detach().numpy().ravel() for p in est.net_.module_.parameters()])
+
+
+def test_every_estimator_is_on_the_base():
+    assert all(issubclass(cls, _NetworkEstimator) for cls in (GaussianAutoencoder, GaussianFlow))
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_parameter_constraints(make):
+    """scikit-learn's own check: every parameter has a constraint, and a value of
+    a wrong type or out of range is refused by fit, partial_fit and
+    fit_transform with an InvalidParameterError naming it."""
+    est = make()
+    check_param_validation(type(est).__name__, est)
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+@pytest.mark.parametrize("name, value", [
+    ("max_epochs", True), ("batch_size", 1), ("lr", np.inf), ("lr", 0.0),
+    ("validation_fraction", 1.0), ("n_threads", 0), ("n_threads", 10_000),
+    ("early_stopping", "no"), ("lr_schedule", "linear"), ("hidden_layer_sizes", 8),
+])
+def test_bad_shared_parameter_is_refused_before_training(make, X, name, value):
+    est = make(**{name: value})
+    with pytest.raises((ValueError, TypeError), match=f"'{name}' parameter"):
+        est.fit(X)
+    assert not hasattr(est, "net_")
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_values_inside_containers_are_checked(make, X):
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be a tuple of integers"):
+        make(hidden_layer_sizes=(8, 0)).fit(X)
+    with pytest.raises(TypeError, match="callbacks must hold skorch callbacks"):
+        make(callbacks=["not a callback"]).fit(X)
+    with pytest.raises(ValueError, match="n_components=5 exceeds the 4 features"):
+        make(n_components=5).fit(X)
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_warm_start_continues_from_the_weights(make, X):
+    warm = make(warm_start=True).fit(X)
+    first = _weights(warm)
+    warm.fit(X)
+    assert [row["epoch"] for row in warm.history_] == [1.0, 2.0, 3.0, 4.0]
+    assert warm.n_iter_ == 4
+    # two more epochs from the first fit's weights: not a fresh fit of 2 epochs
+    assert not np.allclose(_weights(warm), first)
+    assert not np.allclose(_weights(warm), _weights(make().fit(X)))
+    before = warm.transform(X)
+    warm.set_params(hidden_layer_sizes=(6,))
+    with pytest.raises(ValueError, match="warm_start keeps the trained network"):
+        warm.fit(X)
+    np.testing.assert_array_equal(warm.transform(X), before)  # the model is kept
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_partial_fit_keeps_the_first_chunks_input_transformation(make, X):
+    est = make(validation_fraction=0.0)
+    est.partial_fit(X[:60])
+    fitted = {k: v for k, v in vars(est).items() if k in ("mean_", "scale_")}
+    est.partial_fit(X[60:] + 5.0)  # a shifted chunk: the standardisation stays
+    for key, value in fitted.items():
+        np.testing.assert_array_equal(getattr(est, key), value)
+    assert est.n_iter_ == 2 and [r["epoch"] for r in est.history_] == [1.0, 2.0]
+    with pytest.raises(ValueError, match="X has 3 features"):
+        est.partial_fit(X[:, :3])
+    assert est.n_iter_ == 2
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_user_callbacks_run_and_are_copied(make, X):
+    class Epochs(Callback):
+        def initialize(self):
+            self.seen = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.seen += 1
+
+    callback = Epochs()
+    est = make(callbacks=[callback]).fit(X)
+    assert dict(est.net_.callbacks_)["Epochs"].seen == 2
+    assert not hasattr(callback, "seen")  # the user's instance is left alone
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_fitted_code_width_survives_set_params(make, X):
+    est = make(n_components=2).fit(X)
+    assert est.n_components_ == 2
+    est.set_params(n_components=3)
+    assert est.transform(X).shape == (len(X), 2)
+    assert est.get_feature_names_out().tolist()[-1].endswith("1")
+    assert est.inverse_transform(np.zeros((1, 2))).shape == (1, 4)
+    with pytest.raises(ValueError, match="expecting 2 features"):
+        est.inverse_transform(np.zeros((1, 3)))
+
+
+def test_shared_docstring_texts():
+    for cls in (GaussianAutoencoder, GaussianFlow):
+        assert "{shared:" not in cls.__doc__
+        for text in SHARED_DOCS.values():
+            assert text in cls.__doc__
+
+
+def test_flow_schedules():
+    """The flow's default decays its rate to 0; "constant" keeps it."""
+    X = np.random.RandomState(0).randn(60, 2)
+    assert flow().fit(X).net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+    assert flow(lr_schedule="constant").fit(X).net_.optimizer_.param_groups[0]["lr"] == 1e-3
