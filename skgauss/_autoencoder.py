@@ -39,7 +39,13 @@ from ._generative import (
     residual_covariance,
     restore_latent,
 )
-from ._net import _AutoencoderNet, _Reconstruction, _SeededSplit
+from ._net import (
+    _AutoencoderNet,
+    _Reconstruction,
+    _TensorDataset,
+    _ValidSplit,
+    stream_seeds,
+)
 from ._tabular import _frame_kind, _TableCodec, column_kinds
 from ._threads import inference_threads
 from .nn import ACTIVATIONS, AutoencoderModule
@@ -455,7 +461,8 @@ default=None
             **loop_params(self, seed, *self._callbacks(scores)),
             **({} if spacing is None else {
                 "iterator_train__spacing": spacing, "iterator_valid__spacing": spacing,
-                "iterator_valid__generator": torch.Generator().manual_seed(seed + 4)}),
+                "iterator_valid__generator": torch.Generator().manual_seed(
+                    stream_seeds(seed)["valid_noise"])}),
         )
 
     @staticmethod
@@ -471,18 +478,18 @@ default=None
     def _fit_extras(self, A: np.ndarray, net, seed: int, table) -> dict:
         """The generative state around the trained ``net`` and the table codec
         (its category frequencies calibrated on the model's samples)."""
-        extras = self._fit_latent(A, net, seed, table)
+        extras = self._fit_latent(A, net, table)
         if table is not None:
-            table = self._calibrated(net, table, seed, extras)
+            table = self._calibrated(net, table, extras)
         return {**extras, **self._table_attributes(table),
                 "n_components_": net.module_.decoder[0].in_features}
 
-    def _fit_latent(self, X: np.ndarray, net, seed: int, table=None) -> dict:
+    def _fit_latent(self, X: np.ndarray, net, table=None) -> dict:
         """``decoder_covariance_`` from the residuals of the validation rows (the
         rows the network was not trained on; all rows without a split; with a
         table, of its numeric columns only), ``latent_flow_`` and
         ``latent_sampler_`` from the codes of all rows."""
-        module = net.module_
+        module, seeds = net.module_, net.seeds_
         module.eval()
         try:
             encode = lambda x: module.encode(x)[0]  # noqa: E731
@@ -490,7 +497,10 @@ default=None
             codes = run_batched(encode, X, "X", net.device, threads).astype(np.float64)
             rows = X
             if self.validation_fraction > 0 and self.decoder_covariance is not None:
-                rows = X[_SeededSplit(self.validation_fraction, seed + 1).indices(len(X))[1]]
+                # the rows skorch held out (the same split of the same stream)
+                _, valid = _ValidSplit(self.validation_fraction, seeds["split"])(
+                    _TensorDataset(X))
+                rows = X[valid.indices]
             residuals = rows - run_batched(
                 lambda x: module.decoder(encode(x)), rows, "X", net.device, threads)
             if table is not None:  # the categories have no Gaussian noise
@@ -501,22 +511,23 @@ default=None
         state = {"decoder_covariance_": residual_covariance(residuals, kind),
                  "latent_flow_": None, "latent_sampler_": None}
         if self.latent_flow is not None:
-            flow = latent_flow(self, seed + 5)
+            flow = latent_flow(self, seeds["latent_flow"])
             state["latent_flow_"] = flow.fit(codes)
             codes = flow.transform(codes).astype(np.float64)
         if self.latent_sampler == "gmm":
             state["latent_sampler_"] = gmm_sampler(
-                self.latent_sampler_params, seed + 6).fit(codes)
+                self.latent_sampler_params, seeds["latent_sampler"]).fit(codes)
         return state
 
-    def _calibrated(self, net, table, seed: int, latent: dict):
+    def _calibrated(self, net, table, latent: dict):
         """The codec with the sampling bias of its categories fitted on the decoder
         outputs of 8192 seeded draws of the latent sampler, through the inverse
         latent flow if any (what ``sample`` decodes; see ``_TableCodec.calibrated``)."""
         width = net.module_.decoder[0].in_features
-        Z = np.random.default_rng(seed + 5).standard_normal((8192, width))
+        seed = net.seeds_["calibration"]
+        Z = np.random.default_rng(seed).standard_normal((8192, width))
         if latent["latent_sampler_"] is not None:
-            Z = mixture_draws(latent["latent_sampler_"], 8192, np.random.RandomState(seed + 5))
+            Z = mixture_draws(latent["latent_sampler_"], 8192, np.random.RandomState(seed))
         if latent["latent_flow_"] is not None:
             with config_context(transform_output="default"):  # a plain array
                 Z = latent["latent_flow_"].inverse_transform(Z)
@@ -579,7 +590,7 @@ default=None
         with torch.device("meta"):
             net = est._new_net(np.empty((0, width)), fitted["seed"])
             module = net.module(**net.get_params_for("module"))
-            penalty = build(net.penalty, est.n_components, fitted["seed"])
+            penalty = build(net.penalty, est.n_components, net.seeds_["penalty"])
             modules = {"module.": module, "penalty.": penalty}
             tensors = {f"{prefix}{k}": tuple(v.shape) for prefix, m in modules.items()
                        for k, v in m.state_dict().items()}

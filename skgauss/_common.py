@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 from skorch.callbacks import EarlyStopping, ProgressBar
 
-from ._net import NonFiniteLossError, _BatchLoader, _SeededSplit, _TensorDataset
+from ._net import NonFiniteLossError, _BatchLoader, _TensorDataset, _ValidSplit, stream_seeds
 from ._threads import limit_threads
 
 __all__: list[str] = []
@@ -217,10 +217,12 @@ def fused_adam(device: str) -> bool:
 
 def loop_params(est, seed: int, callbacks: list, extra: list = ()) -> dict:
     """skorch parameters of the training loop both estimators share: Adam,
-    whole-batch tensor loaders with seeded shuffling (``seed + 3``), the seeded
-    validation split (``seed + 1``), callbacks (``callbacks``, then early
-    stopping and progress bar, then the user's ``extra``), device, verbosity."""
-    split = (_SeededSplit(est.validation_fraction, seed + 1)
+    whole-batch tensor loaders with seeded shuffling, skorch's seeded validation
+    split (each from its stream of ``seed``, see ``stream_seeds``), callbacks
+    (``callbacks``, then early stopping and progress bar, then the user's
+    ``extra``), device, verbosity."""
+    seeds = stream_seeds(seed)
+    split = (_ValidSplit(est.validation_fraction, seeds["split"])
              if est.validation_fraction > 0 else None)
     return dict(
         optimizer=torch.optim.Adam,
@@ -231,7 +233,7 @@ def loop_params(est, seed: int, callbacks: list, extra: list = ()) -> dict:
         dataset=_TensorDataset,
         iterator_train=_BatchLoader,
         iterator_train__shuffle=True,
-        iterator_train__generator=torch.Generator().manual_seed(seed + 3),
+        iterator_train__generator=torch.Generator().manual_seed(seeds["shuffle"]),
         iterator_valid=_BatchLoader,
         train_split=split,
         callbacks=[*callbacks, *standard_callbacks(est), *extra],

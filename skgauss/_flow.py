@@ -25,7 +25,7 @@ from ._common import (
 
 # validate_data: scikit-learn's, with errors that name a text or unscaled column
 from ._common import validate_input as validate_data
-from ._net import _SeededNet
+from ._net import _SeededNet, stream_seeds
 
 __all__ = ["GaussianFlow"]
 
@@ -256,7 +256,8 @@ class GaussianFlow(_NetworkEstimator):
     # --------------------------------------------------------------------- fit
     def _input(self, X, reset: bool, check: bool, seed: int) -> tuple:
         """The standardised (projected) rows; ``reset`` fits the mean, the PCA
-        axes (seeded by ``seed``) and the scale, kept as the ``context``."""
+        axes (seeded by the ``pca`` stream of ``seed``) and the scale, kept as
+        the ``context``."""
         _import_zuko()
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset,
                           ensure_min_samples=2)
@@ -269,7 +270,8 @@ class GaussianFlow(_NetworkEstimator):
         else:
             mean, components = X64.mean(axis=0), None
             if self.n_components is not None:
-                components = PCA(self.n_components, random_state=seed).fit(X64).components_
+                pca = PCA(self.n_components, random_state=stream_seeds(seed)["pca"])
+                components = pca.fit(X64).components_
             scale = _project(X64, mean, components).std(axis=0)
             # a constant column keeps scale 1, as in StandardScaler
             tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean).max(), 1.0)
@@ -293,7 +295,7 @@ class GaussianFlow(_NetworkEstimator):
     def _initialize(self, net) -> None:
         # zuko draws its initial weights from torch's global RNG: seed it, under a
         # lock, for the construction only (fits in threads stay reproducible)
-        with seeded_global_rng(net.seed):
+        with seeded_global_rng(net.seeds_["weights"]):
             net.initialize()
 
     def _fit_extras(self, A: np.ndarray, net, seed: int, context) -> dict:

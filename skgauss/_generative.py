@@ -16,6 +16,8 @@ import numpy as np
 from sklearn.covariance import LedoitWolf
 from sklearn.mixture import GaussianMixture
 
+from ._net import stream_seeds
+
 __all__: list[str] = []
 
 #: accepted values of ``decoder_covariance`` (besides None)
@@ -169,7 +171,7 @@ def latent_state(est) -> dict:
 
 def _flow_params(est, seed: int) -> dict:
     """The hyperparameters of ``est``'s latent flow (as its fit sets them)."""
-    return latent_flow(est, seed + 5).get_params(deep=False)
+    return latent_flow(est, stream_seeds(seed)["latent_flow"]).get_params(deep=False)
 
 
 def latent_spec(est, fitted: dict, declared: dict, p: int) -> dict:
@@ -225,7 +227,7 @@ def restore_latent(est, state: dict) -> None:
     est.decoder_covariance_ = None if cov is None else cov.astype(np.float64)
     est.latent_sampler_ = est.latent_flow_ = None
     if est.latent_sampler == "gmm":
-        gmm = gmm_sampler(est.latent_sampler_params, seed + 6)
+        gmm = gmm_sampler(est.latent_sampler_params, stream_seeds(seed)["latent_sampler"])
         gmm._set_parameters(tuple(arrays[f"latent_sampler_.{k}"].astype(np.float64)
                                   for k in _GMM_ARRAYS))
         info = latent["latent_sampler_"]

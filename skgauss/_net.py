@@ -6,7 +6,8 @@ this module adds what an autoencoder with a Gaussianity penalty needs:
 - :class:`_AutoencoderNet.get_loss` = reconstruction MSE + ``alpha`` x penalty;
 - a dataset and loader that hand out whole batches by tensor slicing (skorch's
   per-row dataset costs ~1.8x a hand loop on small tabular data);
-- seeded generators for shuffling, validation split and prior draws, so that
+- seeded generators for shuffling, validation split and prior draws, each
+  from its own stream of the fit's seed (:func:`stream_seeds`), so that
   training never touches torch's global RNG;
 - a stop with a clear error when the loss stops being finite;
 - the discriminator step of stateful (adversarial) penalties.
@@ -17,10 +18,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
-from skorch.dataset import unpack_data
+from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import to_tensor
 from torch import nn
 from torch.utils.data import Dataset, Subset
@@ -111,32 +113,55 @@ class _BatchLoader:
             yield batch, batch
 
 
-class _SeededSplit:
-    """Hold out a seeded random ``fraction`` of the rows for validation.
+#: the random streams of a fit, each seeded on its own from the fit's seed
+STREAMS = ("weights", "penalty", "draws", "split", "shuffle", "valid_noise", "pca",
+           "latent_flow", "latent_sampler", "calibration")
 
-    Both parts hold at least two rows (penalties need n >= 2); otherwise a
-    ``ValueError`` says how to fix it.
+
+def stream_seeds(seed: int) -> dict[str, int]:
+    """One seed per random stream of a fit (:data:`STREAMS`), all derived from the
+    fit's ``seed`` by numpy's ``SeedSequence``: its hashing makes the streams
+    independent, where seeds ``seed, seed + 1, ...`` would give correlated
+    generators and collide between fits whose seeds differ by a few."""
+    words = np.random.SeedSequence(seed).generate_state(len(STREAMS))
+    return dict(zip(STREAMS, (int(w) for w in words), strict=True))
+
+
+def held_out(n: int, fraction: float) -> int:
+    """How many of ``n`` rows a split holds out: ``fraction`` of them (rounded up,
+    as scikit-learn's ``ShuffleSplit`` counts) but at least two, leaving at least
+    two: every penalty is a statistic of a batch."""
+    n_valid = max(2, math.ceil(fraction * n))
+    if n - n_valid < 2:
+        raise ValueError(
+            f"validation_fraction={fraction} leaves {n - n_valid} training rows out of "
+            f"{n}; both the training and the validation part need at least 2 rows. Use "
+            "more data or validation_fraction=0.0."
+        )
+    return n_valid
+
+
+class _ValidSplit:
+    """skorch's ``ValidSplit`` (a ``ShuffleSplit`` seeded by ``random_state``)
+    holding out :func:`held_out` rows: ``fraction`` of them, at least two.
+
+    ``ShuffleSplit`` holds out ceil(f x n) rows of a fraction ``f``; asking for
+    f = (k - 1/2) / n gives exactly k (the rounding error of f x n is far below
+    1/2), so the split is skorch's own for every k.
     """
 
-    def __init__(self, fraction: float, seed: int) -> None:
+    def __init__(self, fraction: float, random_state: int) -> None:
         self.fraction = fraction
-        self.seed = seed
+        self.random_state = random_state
 
-    def indices(self, n: int) -> tuple[list[int], list[int]]:
-        """Training and validation row indices for ``n`` rows."""
-        n_valid = max(2, math.ceil(self.fraction * n))
-        if n - n_valid < 2:
-            raise ValueError(
-                f"validation_fraction={self.fraction} leaves {n - n_valid} training "
-                f"rows out of {n}; both the training and the validation part need at "
-                "least 2 rows. Use more data or validation_fraction=0.0."
-            )
-        perm = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed))
-        return perm[n_valid:].tolist(), perm[:n_valid].tolist()
+    def __call__(self, dataset, y=None, groups=None):
+        n = len(dataset)
+        split = ValidSplit((held_out(n, self.fraction) - 0.5) / n,
+                           random_state=self.random_state)
+        return split(dataset, y, groups)
 
-    def __call__(self, dataset, y=None, **kwargs):
-        train, valid = self.indices(len(dataset))
-        return Subset(dataset, train), Subset(dataset, valid)
+    def __repr__(self) -> str:
+        return f"_ValidSplit(fraction={self.fraction}, random_state={self.random_state})"
 
 
 _PER_BATCH = ("on_batch_begin", "on_batch_end", "on_grad_computed")
@@ -150,6 +175,11 @@ class _SeededNet(NeuralNet):
     def __init__(self, *args, seed: int = 0, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.seed = seed
+
+    @property
+    def seeds_(self) -> dict[str, int]:
+        """The seed of each random stream (:func:`stream_seeds` of ``seed``)."""
+        return stream_seeds(self.seed)
 
     def notify(self, method_name, **cb_kwargs):
         if method_name not in _PER_BATCH:
@@ -270,18 +300,17 @@ class _AutoencoderNet(_SeededNet):
     def initialize_module(self):
         # weights from a generator owned by this net, seeded by the fit: no draw
         # from torch's global RNG, so fits in threads are reproducible
-        generator = torch.Generator().manual_seed(self.seed)
+        seeds = self.seeds_
+        generator = torch.Generator().manual_seed(seeds["weights"])
         self.module_ = seeded_module(
             lambda: self.module(**self.get_params_for("module")), generator)
         # the penalty is built here from its resolved terms (plain data): a
         # stateful one (adversarial) is a module of the net, not a hyperparameter
         self.penalty_ = build(
-            self.penalty, self.get_params_for("module")["n_components"], self.seed).to(
+            self.penalty, self.get_params_for("module")["n_components"], seeds["penalty"]).to(
             self.device)
         device = torch.device(self.device)
-        self.prior_generator_ = torch.Generator(device=device).manual_seed(
-            self.seed + 2
-        )
+        self.prior_generator_ = torch.Generator(device=device).manual_seed(seeds["draws"])
         return self
 
     def get_all_learnable_params(self):

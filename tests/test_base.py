@@ -141,3 +141,39 @@ def test_flow_schedules():
     X = np.random.RandomState(0).randn(60, 2)
     assert flow().fit(X).net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
     assert flow(lr_schedule="constant").fit(X).net_.optimizer_.param_groups[0]["lr"] == 1e-3
+
+
+# ------------------------------------------------------------------ seeds and split
+def test_stream_seeds_are_distinct_and_do_not_collide_between_fits():
+    from skgauss._net import STREAMS, stream_seeds
+
+    seeds = stream_seeds(7)
+    assert list(seeds) == list(STREAMS) and seeds == stream_seeds(7)
+    assert len(set(seeds.values())) == len(STREAMS)
+    # offsets (seed + 1 for the split, ...) made fit s's split stream fit s+1's
+    # weight stream; derived seeds share nothing between nearby fits
+    for k in range(1, 6):
+        assert not set(seeds.values()) & set(stream_seeds(7 + k).values())
+
+
+@pytest.mark.parametrize("n, fraction", [(200, 0.1), (57, 0.3), (1000, 0.05), (31, 0.5)])
+def test_validation_split_is_skorchs(n, fraction):
+    from skorch.dataset import ValidSplit
+
+    from skgauss._net import _ValidSplit
+
+    rows = np.arange(n)
+    train, valid = _ValidSplit(fraction, random_state=3)(rows)
+    expected_train, expected_valid = ValidSplit(fraction, random_state=3)(rows)
+    np.testing.assert_array_equal(valid.indices, expected_valid.indices)
+    np.testing.assert_array_equal(train.indices, expected_train.indices)
+
+
+def test_validation_split_holds_out_two_rows_at_least():
+    from skgauss._net import _ValidSplit
+
+    train, valid = _ValidSplit(0.1, random_state=0)(np.arange(10))
+    assert len(valid) == 2 and len(train) == 8
+    assert sorted([*train.indices, *valid.indices]) == list(range(10))
+    with pytest.raises(ValueError, match="leaves 1 training rows out of 3"):
+        _ValidSplit(0.5, random_state=0)(np.arange(3))

@@ -344,7 +344,8 @@ def test_alpha_grid_shows_the_winning_alpha(tmp_path, capsys):
     assert rows["sliced_wasserstein"]["alpha"] in (0.1, 5.0)
     head = next(ln for ln in stdout.splitlines() if "recon ÷ PCA" in ln)
     assert "alpha" in head.split()
-    line = next(ln for ln in stdout.splitlines() if " sliced_wasserstein " in ln)
+    # the table's row (the ranking line above it names the model too)
+    line = next(ln for ln in stdout.splitlines() if ln.split()[1:2] == ["sliced_wasserstein"])
     assert f"{rows['sliced_wasserstein']['alpha']:g}" in line.split()
 
 

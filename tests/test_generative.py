@@ -62,10 +62,11 @@ def test_noise_false_is_deterministic_and_the_decoded_mean(X):
 
 def test_covariance_comes_from_the_validation_rows(X):
     """With a split, the residuals of the held-out validation rows; without, all rows."""
-    from skgauss._net import _SeededSplit
+    from skorch.dataset import ValidSplit
 
     ae = small(decoder_covariance="diag").fit(X)
-    valid = _SeededSplit(0.1, ae.net_.seed + 1).indices(len(X))[1]
+    # skorch's own split of the rows, seeded by the fit's "split" stream
+    valid = ValidSplit(0.1, random_state=ae.net_.seeds_["split"])(X)[1].indices
     R = X[valid] - ae.inverse_transform(ae.transform(X[valid]))
     np.testing.assert_allclose(ae.decoder_covariance_, np.mean(R**2, axis=0), rtol=1e-4)
     whole = small(decoder_covariance="diag", validation_fraction=0.0).fit(X)
