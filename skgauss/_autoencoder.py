@@ -18,7 +18,6 @@ from ._common import (
     check_saved_params,
     float32_tensor,
     loop_params,
-    run_batched,
 )
 
 # validate_data: scikit-learn's, with errors that name a text or unscaled column
@@ -29,25 +28,23 @@ from ._generative import (
     DECODER_COVARIANCES,
     DEQUANTIZE,
     LATENT_SAMPLERS,
+    calibrated_table,
     dequantization_spacing,
+    fit_latent,
     gmm_sampler,
     latent_flow,
     latent_spec,
     latent_state,
     mixture_draws,
     observation_noise,
-    residual_covariance,
     restore_latent,
 )
 from ._net import (
     _AutoencoderNet,
     _Reconstruction,
-    _TensorDataset,
-    _ValidSplit,
     stream_seeds,
 )
 from ._tabular import _frame_kind, _TableCodec, column_kinds
-from ._threads import inference_threads
 from .nn import ACTIVATIONS, AutoencoderModule
 from .regularizers import REGULARIZERS, build, resolve
 
@@ -478,63 +475,11 @@ default=None
     def _fit_extras(self, A: np.ndarray, net, seed: int, table) -> dict:
         """The generative state around the trained ``net`` and the table codec
         (its category frequencies calibrated on the model's samples)."""
-        extras = self._fit_latent(A, net, table)
+        extras = fit_latent(self, A, net, table)
         if table is not None:
-            table = self._calibrated(net, table, extras)
+            table = calibrated_table(self, net, table, extras)
         return {**extras, **self._table_attributes(table),
                 "n_components_": net.module_.decoder[0].in_features}
-
-    def _fit_latent(self, X: np.ndarray, net, table=None) -> dict:
-        """``decoder_covariance_`` from the residuals of the validation rows (the
-        rows the network was not trained on; all rows without a split; with a
-        table, of its numeric columns only), ``latent_flow_`` and
-        ``latent_sampler_`` from the codes of all rows."""
-        module, seeds = net.module_, net.seeds_
-        module.eval()
-        try:
-            encode = lambda x: module.encode(x)[0]  # noqa: E731
-            threads = inference_threads(self, module, len(X))
-            codes = run_batched(encode, X, "X", net.device, threads).astype(np.float64)
-            rows = X
-            if self.validation_fraction > 0 and self.decoder_covariance is not None:
-                # the rows skorch held out (the same split of the same stream)
-                _, valid = _ValidSplit(self.validation_fraction, seeds["split"])(
-                    _TensorDataset(X))
-                rows = X[valid.indices]
-            residuals = rows - run_batched(
-                lambda x: module.decoder(encode(x)), rows, "X", net.device, threads)
-            if table is not None:  # the categories have no Gaussian noise
-                residuals = residuals[:, :len(table.numeric)]
-        finally:
-            module.train()
-        kind = self.decoder_covariance if residuals.shape[1] else None
-        state = {"decoder_covariance_": residual_covariance(residuals, kind),
-                 "latent_flow_": None, "latent_sampler_": None}
-        if self.latent_flow is not None:
-            flow = latent_flow(self, seeds["latent_flow"])
-            state["latent_flow_"] = flow.fit(codes)
-            codes = flow.transform(codes).astype(np.float64)
-        if self.latent_sampler == "gmm":
-            state["latent_sampler_"] = gmm_sampler(
-                self.latent_sampler_params, seeds["latent_sampler"]).fit(codes)
-        return state
-
-    def _calibrated(self, net, table, latent: dict):
-        """The codec with the sampling bias of its categories fitted on the decoder
-        outputs of 8192 seeded draws of the latent sampler, through the inverse
-        latent flow if any (what ``sample`` decodes; see ``_TableCodec.calibrated``)."""
-        width = net.module_.decoder[0].in_features
-        seed = net.seeds_["calibration"]
-        Z = np.random.default_rng(seed).standard_normal((8192, width))
-        if latent["latent_sampler_"] is not None:
-            Z = mixture_draws(latent["latent_sampler_"], 8192, np.random.RandomState(seed))
-        if latent["latent_flow_"] is not None:
-            with config_context(transform_output="default"):  # a plain array
-                Z = latent["latent_flow_"].inverse_transform(Z)
-        module = net.module_.eval()
-        threads = inference_threads(self, module, len(Z))
-        return table.calibrated(
-            run_batched(module.decoder, Z, "the draws", net.device, threads))
 
     @staticmethod
     def _table_attributes(table) -> dict:

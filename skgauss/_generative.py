@@ -7,16 +7,22 @@ r"""The generative parts of :class:`~skgauss.GaussianAutoencoder` around the net
   (RAE's ex-post sampler), built and checked here;
 - the latent flow: a fitted :class:`~skgauss.GaussianFlow` on the codes;
 - dequantisation of columns with few distinct values
-  (:func:`dequantization_spacing`, :func:`dequantize`).
+  (:func:`dequantization_spacing`, :func:`dequantize`);
+- fitting all of them around a trained network (:func:`fit_latent`) and
+  calibrating a table's category frequencies on the model's samples
+  (:func:`calibrated_table`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from sklearn import config_context
 from sklearn.covariance import LedoitWolf
 from sklearn.mixture import GaussianMixture
 
-from ._net import stream_seeds
+from ._common import run_batched
+from ._net import _TensorDataset, _ValidSplit, stream_seeds
+from ._threads import inference_threads
 
 __all__: list[str] = []
 
@@ -242,3 +248,58 @@ def restore_latent(est, state: dict) -> None:
             "tensors": {k[len("latent_flow."):]: v for k, v in state["tensors"].items()
                         if k.startswith("latent_flow.")}}
         est.latent_flow_ = GaussianFlow._from_fitted_state(flow_state, device=est.device)
+
+
+def fit_latent(est, X: np.ndarray, net, table=None) -> dict:
+    """``decoder_covariance_`` from the residuals of the validation rows (the
+    rows the network was not trained on; all rows without a split; with a
+    table, of its numeric columns only), ``latent_flow_`` and
+    ``latent_sampler_`` from the codes of all rows."""
+    module, seeds = net.module_, net.seeds_
+    module.eval()
+    try:
+        encode = lambda x: module.encode(x)[0]  # noqa: E731
+        threads = inference_threads(est, module, len(X))
+        codes = run_batched(encode, X, "X", net.device, threads).astype(np.float64)
+        rows = X
+        if est.validation_fraction > 0 and est.decoder_covariance is not None:
+            # the rows skorch held out (the same split of the same stream)
+            _, valid = _ValidSplit(est.validation_fraction, seeds["split"])(
+                _TensorDataset(X))
+            rows = X[valid.indices]
+        residuals = rows - run_batched(
+            lambda x: module.decoder(encode(x)), rows, "X", net.device, threads)
+        if table is not None:  # the categories have no Gaussian noise
+            residuals = residuals[:, :len(table.numeric)]
+    finally:
+        module.train()
+    kind = est.decoder_covariance if residuals.shape[1] else None
+    state = {"decoder_covariance_": residual_covariance(residuals, kind),
+             "latent_flow_": None, "latent_sampler_": None}
+    if est.latent_flow is not None:
+        flow = latent_flow(est, seeds["latent_flow"])
+        state["latent_flow_"] = flow.fit(codes)
+        codes = flow.transform(codes).astype(np.float64)
+    if est.latent_sampler == "gmm":
+        state["latent_sampler_"] = gmm_sampler(
+            est.latent_sampler_params, seeds["latent_sampler"]).fit(codes)
+    return state
+
+
+def calibrated_table(est, net, table, latent: dict):
+    """The codec with the sampling bias of its categories fitted on the decoder
+    outputs of 8192 seeded draws of the latent sampler, through the inverse
+    latent flow if any (what ``sample`` decodes; see ``_TableCodec.calibrated``)."""
+    width = net.module_.decoder[0].in_features
+    seed = net.seeds_["calibration"]
+    Z = np.random.default_rng(seed).standard_normal((8192, width))
+    if latent["latent_sampler_"] is not None:
+        Z = mixture_draws(latent["latent_sampler_"], 8192, np.random.RandomState(seed))
+    if latent["latent_flow_"] is not None:
+        with config_context(transform_output="default"):  # a plain array
+            Z = latent["latent_flow_"].inverse_transform(Z)
+    module = net.module_.eval()
+    threads = inference_threads(est, module, len(Z))
+    return table.calibrated(
+        run_batched(module.decoder, Z, "the draws", net.device, threads))
+

@@ -64,14 +64,17 @@ def _count(measured, ok) -> list[str]:
 
 
 # --- what the default reaches (asserted: a regression turns these red) ---------
-def test_training_codes_pass_on_four_tables(measured):
+# The counts are at one seed (random_state=0) and move with it: when every random
+# stream of a fit got its own SeedSequence seed (issue #13), the training count
+# went from 4 to 3 of 6 tables and the held-out count from 4 to 5 of 6.
+def test_training_codes_pass_on_three_tables(measured):
     passed = _count(measured, lambda m: all(m["train"][k] > 0.01 for k in BATTERY))
-    assert len(passed) >= 4, passed
+    assert len(passed) >= 3, passed
 
 
-def test_held_out_codes_pass_on_four_tables(measured):
+def test_held_out_codes_pass_on_five_of_six_tables(measured):
     passed = _count(measured, lambda m: all(m["held_out"][k] > 0.01 for k in TARGET_TESTS))
-    assert len(passed) >= 4, passed
+    assert len(passed) >= 5, passed
 
 
 def test_samples_within_1_3_of_gmm_on_five_tables(measured):
@@ -97,8 +100,9 @@ def test_samples_beat_tvae_on_five_tables(measured):
 
 # --- the targets of issue #14 not met (strict xfails with the figures) ---------
 @pytest.mark.xfail(strict=True, reason=(
-    "training codes fail Mardia kurtosis on diabetes (p=1.9e-5) and anes96 (p=4.7e-5); "
-    "they pass all five tests on wine, breast_cancer, the swiss roll and digits"))
+    "training codes fail the sliced test on digits (p=0.0039), radii on wine "
+    "(p=0.0017) and Mardia kurtosis on diabetes (p=0.0012); they pass all five "
+    "tests on breast_cancer, the swiss roll and anes96"))
 def test_training_codes_pass_every_test_on_every_table(measured):
     failed = {name: m["train"] for name, m in measured.items()
               if not all(m["train"][k] > 0.01 for k in BATTERY)}
@@ -106,18 +110,18 @@ def test_training_codes_pass_every_test_on_every_table(measured):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "held-out codes pass the four target tests on 4 of 6 tables (wine, breast_cancer, "
-    "diabetes, swiss roll); anes96 fails kurtosis (p=0.0095), digits Mardia skewness "
-    "(p=3.1e-90) and kurtosis (p=3.8e-163)"))
-def test_held_out_codes_pass_on_five_of_six_tables(measured):
+    "held-out codes pass the four target tests on 5 of 6 tables; digits fails Mardia "
+    "skewness (p=1.3e-10), kurtosis (p=5.2e-10), radii (p=0.0021) and sliced (p=5.7e-7)"))
+def test_held_out_codes_pass_on_every_table(measured):
     passed = [name for name, m in measured.items()
               if all(m["held_out"][k] > 0.01 for k in TARGET_TESTS)]
-    assert len(passed) >= 5, passed
+    assert len(passed) == 6, passed
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "samples are <= 1.0x GMM(10)'s energy distance on anes96 only (0.66) and <= 1.3x on "
-    "wine 1.06, breast_cancer 1.26, swiss roll 1.02, digits 1.24, not on diabetes 1.79"))
+    "samples are <= 1.0x GMM(10)'s energy distance on anes96 (0.49), the swiss roll "
+    "(0.84) and diabetes (0.92), <= 1.3x on digits (1.18) and wine (1.10), not on "
+    "breast_cancer (1.43)"))
 def test_samples_near_gmm(measured):
     ratios = {name: m["energy"] for name, m in measured.items()}
     assert sum(r <= 1.0 for r in ratios.values()) >= 4, ratios
@@ -125,7 +129,7 @@ def test_samples_near_gmm(measured):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "held-out reconstruction is 1.18x PCA's on diabetes (d=4); <= 1.02x elsewhere"))
+    "held-out reconstruction is 1.12x PCA's on diabetes (d=4); <= 1.04x elsewhere"))
 def test_reconstruction_within_five_percent_of_pca(measured):
     ratios = {name: m["recon"] for name, m in measured.items()}
     assert all(r <= 1.05 for r in ratios.values()), ratios
