@@ -22,7 +22,7 @@ from _report import write
 from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 
-from skgauss import GaussianAutoencoder, _common
+from skgauss import GaussianAutoencoder, _net
 from skgauss.nn import AutoencoderModule
 from skgauss.regularizers import REGULARIZERS
 
@@ -65,7 +65,7 @@ def _fit_rate(X, epochs: int, device: str, fused: bool = True, **params) -> floa
     """Samples per second of ``GaussianAutoencoder.fit`` after a 1-epoch warm-up;
     ``fused=False`` swaps the estimator's fused Adam for torch's for-loop Adam."""
     patch = (contextlib.nullcontext() if fused
-             else mock.patch.object(_common, "fused_adam", lambda device: False))
+             else mock.patch.object(_net, "fused_adam", lambda device: False))
     with patch:
         est = GaussianAutoencoder(8, validation_fraction=0.0, random_state=0, device=device,
                                   n_threads=torch.get_num_threads(), **params)

@@ -36,7 +36,7 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 
 from skgauss import GaussianAutoencoder
-from skgauss._common import fused_adam
+from skgauss._net import fused_adam
 from skgauss.nn import AutoencoderModule
 from skgauss.regularizers import REGULARIZERS, SCALES
 
@@ -75,9 +75,12 @@ def hand_loop(X, regularizer, epochs, batch_size, seed, device) -> None:
 
 
 def ours(X, regularizer, epochs, batch_size, seed, device) -> None:
+    # the network only, as the hand loop: no generative second stage (the latent
+    # flow and the decoder's covariance are fitted after training, by default)
     GaussianAutoencoder(D, regularizer=regularizer, max_epochs=epochs, batch_size=batch_size,
                         validation_fraction=0.0, device=device, random_state=seed,
-                        n_threads=torch.get_num_threads()).fit(X)  # as the hand loop
+                        latent_flow=None, decoder_covariance=None,
+                        n_threads=torch.get_num_threads()).fit(X)
 
 
 def _pythae_model(X, seed):

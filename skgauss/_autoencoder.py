@@ -17,7 +17,6 @@ from ._common import (
     check_n_samples,
     check_saved_params,
     float32_tensor,
-    loop_params,
 )
 
 # validate_data: scikit-learn's, with errors that name a text or unscaled column
@@ -39,11 +38,7 @@ from ._generative import (
     observation_noise,
     restore_latent,
 )
-from ._net import (
-    _AutoencoderNet,
-    _Reconstruction,
-    stream_seeds,
-)
+from ._net import _AutoencoderNet, _Reconstruction, loop_params, stream_seeds
 from ._tabular import _frame_kind, _TableCodec, column_kinds
 from .nn import ACTIVATIONS, AutoencoderModule
 from .regularizers import REGULARIZERS, build, resolve

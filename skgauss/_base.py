@@ -323,7 +323,7 @@ class _NetworkEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
 
     def _callbacks(self, own: list) -> tuple[list, list]:
         """``(own callbacks and the learning-rate schedule, the user's callbacks
-        copied)`` (skorch callbacks keep state); :func:`skgauss._common.loop_params`
+        copied)`` (skorch callbacks keep state); :func:`skgauss._net.loop_params`
         puts early stopping and the progress bar between the two."""
         callbacks = list(own)
         if self.lr_schedule == "cosine":

@@ -1,7 +1,7 @@
 """Functions the estimators' base (:mod:`skgauss._base`) builds on: input and
-device checks, float32 conversion, batched inference, the skorch loop settings
-(early stopping, progress bar, seeded loaders), the all-or-nothing fit and the
-fitted state that :mod:`skgauss.io` saves."""
+device checks, float32 conversion, batched inference, the all-or-nothing fit and
+the fitted state that :mod:`skgauss.io` saves (the training loop's settings are
+in :mod:`skgauss._net`)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
-from skorch.callbacks import EarlyStopping, ProgressBar
 
-from ._net import NonFiniteLossError, _BatchLoader, _TensorDataset, _ValidSplit, stream_seeds
+from ._net import NonFiniteLossError
 from ._threads import limit_threads
 
 __all__: list[str] = []
@@ -186,64 +185,6 @@ def standard_normal_draws(n_samples, width: int, random_state, dtype) -> np.ndar
     check_n_samples(n_samples)
     rng = check_random_state(random_state)
     return rng.standard_normal((n_samples, width)).astype(dtype)
-
-
-def standard_callbacks(est) -> list[tuple[str, object]]:
-    """Early stopping (validation loss, or training loss without a split, best
-    weights restored) and skorch's progress bar, as the estimator asks."""
-    callbacks = []
-    if est.early_stopping:
-        monitor = "valid_loss" if est.validation_fraction > 0 else "train_loss"
-        callbacks.append(("early_stopping",
-                          EarlyStopping(monitor=monitor, patience=est.patience, load_best=True)))
-    if est.verbose > 0:
-        callbacks.append(("progress_bar", ProgressBar()))
-    return callbacks
-
-
-def fused_adam(device: str) -> bool:
-    """Whether to use torch's fused Adam kernel on ``device``.
-
-    One kernel per step instead of a loop over parameters: 1.2x the samples per
-    second of the default network at batch 128 on one CPU thread
-    (``benchmarks/hardware.py``). torch has it on CUDA and, from 2.4, on CPU; other
-    devices and older versions keep the for-loop Adam, which computes the same
-    update.
-    """
-    kind = torch.device(device).type
-    version = tuple(int(v) for v in torch.__version__.split(".")[:2])
-    return kind == "cuda" or (kind == "cpu" and version >= (2, 4))
-
-
-def loop_params(est, seed: int, callbacks: list, extra: list = ()) -> dict:
-    """skorch parameters of the training loop both estimators share: Adam,
-    whole-batch tensor loaders with seeded shuffling, skorch's seeded validation
-    split (each from its stream of ``seed``, see ``stream_seeds``), callbacks
-    (``callbacks``, then early stopping and progress bar, then the user's
-    ``extra``), device, verbosity."""
-    seeds = stream_seeds(seed)
-    split = (_ValidSplit(est.validation_fraction, seeds["split"])
-             if est.validation_fraction > 0 else None)
-    return dict(
-        optimizer=torch.optim.Adam,
-        optimizer__fused=fused_adam(est.device),
-        lr=est.lr,
-        max_epochs=est.max_epochs,
-        batch_size=est.batch_size,
-        dataset=_TensorDataset,
-        iterator_train=_BatchLoader,
-        iterator_train__shuffle=True,
-        iterator_train__generator=torch.Generator().manual_seed(seeds["shuffle"]),
-        iterator_valid=_BatchLoader,
-        train_split=split,
-        callbacks=[*callbacks, *standard_callbacks(est), *extra],
-        device=est.device,
-        verbose=est.verbose,
-        # silent fits skip skorch's epoch table (formatting it cost ~3 % of an
-        # epoch of the default network on digits)
-        **({} if est.verbose > 0 else {"callbacks__print_log": None}),
-        seed=seed,
-    )
 
 
 # ------------------------------------------------------------------ fit and state

@@ -19,13 +19,12 @@ from ._common import (
     check_fitted_keys,
     check_saved_params,
     float32_tensor,
-    loop_params,
     seeded_global_rng,
 )
 
 # validate_data: scikit-learn's, with errors that name a text or unscaled column
 from ._common import validate_input as validate_data
-from ._net import _SeededNet, stream_seeds
+from ._net import _SeededNet, loop_params, stream_seeds
 
 __all__ = ["GaussianFlow"]
 

@@ -71,7 +71,7 @@ def test_history_and_attributes(blob):
 
 
 def test_adam_is_fused_where_torch_has_it(blob):
-    from skgauss._common import fused_adam
+    from skgauss._net import fused_adam
 
     ae = small().fit(blob)
     assert ae.net_.optimizer_.defaults["fused"] is fused_adam("cpu")
