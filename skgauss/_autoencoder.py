@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
-from ._base import _NetworkEstimator, finite, shared_docs
+from ._base import _NetworkEstimator, finite
 from ._common import (
     check_fitted_keys,
     check_magnitude,
@@ -22,6 +22,7 @@ from ._common import (
 # validate_data: scikit-learn's, with errors that name a text or unscaled column
 from ._common import validate_input as validate_data
 from ._distributed import _DistributedAutoencoderNet, agree, ensure_process_group
+from ._docs import shared_docs
 from ._flow import FLOWS
 from ._generative import (
     DECODER_COVARIANCES,

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._base import _NetworkEstimator, positive_int, shared_docs
+from ._base import _NetworkEstimator, positive_int
 from ._common import (
     check_fitted_keys,
     check_saved_params,
@@ -24,6 +24,7 @@ from ._common import (
 
 # validate_data: scikit-learn's, with errors that name a text or unscaled column
 from ._common import validate_input as validate_data
+from ._docs import shared_docs
 from ._net import _SeededNet, loop_params, stream_seeds
 
 __all__ = ["GaussianFlow"]

@@ -8,7 +8,8 @@ from sklearn.utils.estimator_checks import check_param_validation
 from skorch.callbacks import Callback
 
 from skgauss import GaussianAutoencoder, GaussianFlow
-from skgauss._base import SHARED_DOCS, _NetworkEstimator
+from skgauss._base import _NetworkEstimator
+from skgauss._docs import SHARED_DOCS
 
 TINY = dict(hidden_layer_sizes=(8,), max_epochs=2, batch_size=32, random_state=0)
 
