@@ -25,6 +25,7 @@ import os
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -60,8 +61,12 @@ __all__: list[str] = []
 
 
 class _Finite(Interval):
-    """An interval of finite reals (``inf`` is never a usable learning rate,
-    weight or noise level, though it is in ``[0, inf)``)."""
+    """An interval of finite reals that refuses ``True``/``False`` (``inf`` is
+    never a usable learning rate, weight or noise level, though it is in
+    ``[0, inf)``; ``lr=True`` is a mistake, though a bool is a number to Python)."""
+
+    def is_satisfied_by(self, val) -> bool:
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
     def __contains__(self, val) -> bool:
         return bool(np.isfinite(val)) and super().__contains__(val)
@@ -70,9 +75,9 @@ class _Finite(Interval):
         return "a finite " + super().__str__()[2:]  # "a float in ..." -> "a finite float in"
 
 
-def finite(low: float, *, closed: str = "left") -> _Finite:
-    """Finite reals above ``low`` (``closed="left"``: ``low`` included)."""
-    return _Finite(Real, low, None, closed=closed)
+def finite(low: float, high: float | None = None, *, closed: str = "left") -> _Finite:
+    """Finite reals from ``low`` (to ``high``); ``closed`` as in ``Interval``."""
+    return _Finite(Real, low, high, closed=closed)
 
 
 class _Int(Interval):
@@ -103,12 +108,12 @@ class _NetworkEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         "batch_size": [positive_int(2)],
         "lr": [finite(0.0, closed="neither")],
         "lr_schedule": [StrOptions({"constant", "cosine"})],
-        "validation_fraction": [Interval(Real, 0.0, 1.0, closed="left")],
+        "validation_fraction": [finite(0.0, 1.0, closed="left")],
         "early_stopping": ["boolean"],
         "patience": [positive_int()],
         "callbacks": [None, list, tuple],
         "warm_start": ["boolean"],
-        "device": [str],
+        "device": [str, torch.device],
         "n_threads": [None, positive_int(1, MAX_THREADS), Options(Integral, {-1})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -156,7 +161,9 @@ class _NetworkEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data. At least two rows.
+            Training data, at least two rows; for a numeric autoencoder,
+            ideally standardised (a table with ``categorical_features`` is
+            scaled inside).
         y : None
             Ignored.
 
@@ -207,10 +214,15 @@ class _NetworkEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         previous fit intact: fitted attributes are only assigned at the end.
         """
         continuing = not (reset or warm)  # a later partial_fit
+        # all_or_nothing puts a RandomState instance back if the fit fails
         seed = self._draw_seed() if reset else self.net_.seed
         A, dtype, context = self._input(X, reset=reset, check=not continuing, seed=seed)
         if continuing:
             net, params, dtype = copy.deepcopy(self.net_), self._fitted_params, self._dtype
+            # partial_fit trains at lr: a schedule (cosine) runs within one fit, and
+            # skorch would start each call's schedule from the last decayed rate
+            for group in net.optimizer_.param_groups:
+                group["lr"] = net.lr
         else:
             seed = self._agree(seed, A)
             net, params = self._new_net(A, seed, context), trained_params(self)
@@ -222,7 +234,10 @@ class _NetworkEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         with limit_threads(fit_threads(self, net, len(A_t))):
             net.partial_fit(A_t, epochs=self.max_epochs if warm else epochs)
         check_trained(net, self._saved_modules(net))
-        extras = self._fit_extras(A, net, net.seed, context)
+        # the extras follow the hyperparameters the network trained with (a later
+        # partial_fit keeps the first call's, even after set_params)
+        owner = type(self)(**params) if continuing else self
+        extras = owner._fit_extras(A, net, net.seed, context)
         # partial_fit's copied net keeps its history: only the new rows are appended
         previous = [] if reset else self.history_
         rows = net.history if warm or epochs is None else net.history[-epochs:]
@@ -270,10 +285,13 @@ class _NetworkEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         try:
             new.module_.load_state_dict(old.module_.state_dict())
         except RuntimeError as exc:
-            raise ValueError(
-                "warm_start keeps the trained network, so its architecture "
-                f"({self._architecture}) must not change between fits; set "
-                "warm_start=False to refit from scratch") from exc
+            raise self._architecture_changed() from exc
+
+    def _architecture_changed(self) -> ValueError:
+        return ValueError(
+            "warm_start keeps the trained network, so its architecture "
+            f"({self._architecture}) must not change between fits; set "
+            "warm_start=False to refit from scratch")
 
     #: the parameters that shape the network (named by the warm-start error)
     _architecture = "n_components, hidden_layer_sizes"

@@ -195,16 +195,21 @@ def all_or_nothing(est):
     Validation (``validate_data(reset=True)`` sets ``n_features_in_`` and
     ``feature_names_in_``), training and publication all happen inside; on any
     exception the instance's attributes are put back as they were, so a failed
-    ``fit`` never leaves a model half replaced. Trained networks are never
+    ``fit`` never leaves a model half replaced, and a ``RandomState`` instance
+    given as ``random_state`` gets back the state it had. Trained networks are never
     modified in place (a refit trains a new or copied net), so restoring the
     references restores the model.
     """
     before = dict(vars(est))
+    rng = getattr(est, "random_state", None)  # a RandomState instance is drawn from
+    rng_state = rng.get_state() if isinstance(rng, np.random.RandomState) else None
     try:
         yield
     except BaseException:
         vars(est).clear()
         vars(est).update(before)
+        if rng_state is not None:
+            rng.set_state(rng_state)
         raise
 
 

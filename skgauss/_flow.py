@@ -263,6 +263,9 @@ class GaussianFlow(_NetworkEstimator):
                           ensure_min_samples=2)
         if check:
             self._check_params(X.shape[1])
+            if not reset and (self.n_components or X.shape[1]) != self.n_components_:
+                # a warm start keeps the fitted projection: its width cannot change
+                raise self._architecture_changed()
         float32_tensor(X, "X")  # same refusal as GaussianAutoencoder
         X64 = X.astype(np.float64, copy=False)
         if not reset:

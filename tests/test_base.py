@@ -178,3 +178,73 @@ def test_validation_split_holds_out_two_rows_at_least():
     assert sorted([*train.indices, *valid.indices]) == list(range(10))
     with pytest.raises(ValueError, match="leaves 1 training rows out of 3"):
         _ValidSplit(0.5, random_state=0)(np.arange(3))
+
+
+# ------------------------------------------------------------------ review fixes
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+@pytest.mark.parametrize("name", ["lr", "validation_fraction", "batch_size", "n_components"])
+def test_booleans_are_not_numbers(make, X, name):
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        make(**{name: True}).fit(X)
+
+
+@pytest.mark.parametrize("name", ["alpha", "weight_decay", "input_noise"])
+def test_booleans_are_not_autoencoder_weights(X, name):
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        autoencoder(**{name: True}).fit(X)
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_torch_device_objects_are_accepted(make, X):
+    import torch
+
+    assert make(device=torch.device("cpu")).fit(X).transform(X).shape == (len(X), 2 if
+                                                                             make is autoencoder
+                                                                             else 4)
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_failed_fit_gives_the_random_state_back(make, X):
+    rng = np.random.RandomState(5)
+    expected = np.random.RandomState(5).randint(100)
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        make(random_state=rng).fit(bad)
+    assert rng.randint(100) == expected  # as if the fit had not run
+
+
+def test_flow_warm_start_refuses_a_new_width(X):
+    est = flow(n_components=2, warm_start=True).fit(X)
+    before = est.transform(X)
+    for width in (3, None):
+        est.set_params(n_components=width)
+        with pytest.raises(ValueError, match="warm_start keeps the trained network"):
+            est.fit(X)
+        np.testing.assert_array_equal(est.transform(X), before)
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_partial_fit_trains_every_call_at_lr(make, X):
+    """With a cosine schedule each call starts at lr (a schedule runs within one
+    fit): after each call the rate is one cosine step below lr, every time."""
+    est = make(lr=0.01, lr_schedule="cosine", max_epochs=4, validation_fraction=0.0)
+    rates = []
+    for _ in range(4):
+        est.partial_fit(X)
+        rates.append(est.net_.optimizer_.param_groups[0]["lr"])
+    np.testing.assert_allclose(rates, rates[0])
+    assert rates[0] == pytest.approx(0.01 * (1 + np.cos(np.pi / 4)) / 2)
+
+
+def test_partial_fit_keeps_the_first_calls_generative_settings(X, tmp_path):
+    import skgauss
+
+    est = autoencoder(validation_fraction=0.0)
+    est.partial_fit(X)
+    est.set_params(latent_sampler="gmm", latent_flow="realnvp")
+    est.partial_fit(X)
+    assert est.latent_sampler_ is None and est.latent_flow_ is None
+    skgauss.save(est, tmp_path / "m")
+    back = skgauss.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.transform(X), est.transform(X))
