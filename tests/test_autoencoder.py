@@ -7,6 +7,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from _factories import autoencoder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -28,11 +29,7 @@ def digits():
     return StandardScaler().fit_transform(load_digits().data)
 
 
-def small(**kw):
-    params = dict(n_components=2, hidden_layer_sizes=(16,), max_epochs=3, batch_size=32,
-                  random_state=0)
-    params.update(kw)
-    return GaussianAutoencoder(**params)
+small = autoencoder
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,9 @@
 parameter validation, warm starts, partial_fit, callbacks, the fitted code width
 and the shared docstring texts, checked on every public estimator."""
 
+from functools import partial
+
+import _factories
 import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import check_param_validation
@@ -11,15 +14,9 @@ from skgauss import GaussianAutoencoder, GaussianFlow
 from skgauss._base import _NetworkEstimator
 from skgauss._docs import SHARED_DOCS
 
-TINY = dict(hidden_layer_sizes=(8,), max_epochs=2, batch_size=32, random_state=0)
-
-
-def autoencoder(**kw):
-    return GaussianAutoencoder(**{"n_components": 2, "latent_flow": None, **TINY, **kw})
-
-
-def flow(**kw):
-    return GaussianFlow(**{"n_transforms": 1, **TINY, **kw})
+TINY = dict(hidden_layer_sizes=(8,), max_epochs=2)
+autoencoder = partial(_factories.autoencoder, latent_flow=None, **TINY)
+flow = partial(_factories.flow, n_transforms=1, **TINY)
 
 
 MAKERS = [autoencoder, flow]

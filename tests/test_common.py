@@ -1,8 +1,10 @@
 """scikit-learn's estimator checks over every public estimator, with no expected failures."""
 
 import importlib.util
+from functools import partial
 
 import pytest
+from _factories import autoencoder, flow
 from sklearn.utils.estimator_checks import (
     check_dataframe_column_names_consistency,
     check_global_output_transform_pandas,
@@ -15,18 +17,11 @@ from sklearn.utils.estimator_checks import (
 )
 
 import skgauss
-from skgauss import GaussianAutoencoder
 
 HAS_ZUKO = importlib.util.find_spec("zuko") is not None
-TINY = dict(hidden_layer_sizes=(8,), max_epochs=2, batch_size=16, random_state=0)
-
-
-def tiny_autoencoder(**kw):
-    return GaussianAutoencoder(**{"n_components": 2, **TINY, **kw})
-
-
-def tiny_flow(**kw):
-    return skgauss.GaussianFlow(**{"n_transforms": 1, **TINY, **kw})
+TINY = dict(hidden_layer_sizes=(8,), max_epochs=2, batch_size=16)
+tiny_autoencoder = partial(autoencoder, **TINY)
+tiny_flow = partial(flow, n_transforms=1, **TINY)
 
 
 ESTIMATORS = [tiny_autoencoder(), tiny_autoencoder(regularizer="none", validation_fraction=0.0),

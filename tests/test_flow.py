@@ -2,6 +2,7 @@
 
 import pickle
 import sys
+from functools import partial
 
 import joblib
 import numpy as np
@@ -17,6 +18,8 @@ from sklearn.preprocessing import QuantileTransformer, StandardScaler
 
 pytest.importorskip("zuko")
 
+from _factories import flow
+
 from skgauss._flow import FLOWS, GaussianFlow  # noqa: E402
 from skgauss._net import NonFiniteLossError  # noqa: E402
 from skgauss.metrics import gaussianity_score  # noqa: E402
@@ -31,18 +34,8 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-def tiny(**kw):
-    params = dict(n_transforms=1, hidden_layer_sizes=(8,), max_epochs=2, batch_size=16,
-                  random_state=0)
-    params.update(kw)
-    return GaussianFlow(**params)
-
-
-def small(**kw):
-    params = dict(n_transforms=2, hidden_layer_sizes=(16,), max_epochs=3, batch_size=32,
-                  random_state=0)
-    params.update(kw)
-    return GaussianFlow(**params)
+tiny = partial(flow, n_transforms=1, hidden_layer_sizes=(8,), max_epochs=2, batch_size=16)
+small = flow
 
 
 @pytest.fixture(scope="module")

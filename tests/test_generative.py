@@ -3,6 +3,7 @@ dequantisation."""
 
 import numpy as np
 import pytest
+from _factories import autoencoder
 from sklearn.datasets import load_wine
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
@@ -13,11 +14,7 @@ from skgauss._generative import dequantization_spacing, mixture_draws
 pytest.importorskip("zuko")
 
 
-def small(**kw):
-    params = dict(n_components=2, hidden_layer_sizes=(16,), max_epochs=3, batch_size=32,
-                  random_state=0)
-    params.update(kw)
-    return GaussianAutoencoder(**params)
+small = autoencoder
 
 
 @pytest.fixture(scope="module")

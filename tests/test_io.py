@@ -3,20 +3,17 @@
 import json
 import pickle
 import shutil
+from functools import partial
 
 import numpy as np
 import pytest
 import torch
+from _factories import autoencoder
 
 import skgauss
 from skgauss import GaussianAutoencoder
 
-
-def small(**kw):
-    params = dict(n_components=2, hidden_layer_sizes=(16,), max_epochs=2, batch_size=32,
-                  random_state=0)
-    params.update(kw)
-    return GaussianAutoencoder(**params)
+small = partial(autoencoder, max_epochs=2)
 
 
 @pytest.fixture(scope="module")

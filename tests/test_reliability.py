@@ -2,19 +2,16 @@
 options, reproducible fits in threads."""
 
 import threading
+from functools import partial
 
 import numpy as np
 import pytest
 import torch
+from _factories import autoencoder
 
-from skgauss import GaussianAutoencoder, NonFiniteLossError
+from skgauss import NonFiniteLossError
 
-
-def small(**kw):
-    params = dict(n_components=2, hidden_layer_sizes=(8,), max_epochs=2, batch_size=32,
-                  validation_fraction=0.0, random_state=0)
-    params.update(kw)
-    return GaussianAutoencoder(**params)
+small = partial(autoencoder, hidden_layer_sizes=(8,), max_epochs=2, validation_fraction=0.0)
 
 
 @pytest.fixture(scope="module")

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from _factories import autoencoder
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from skgauss import GaussianAutoencoder
 from skgauss import metrics as M
 from skgauss._tabular import _TableCodec
 
-
-def tiny(**kw):
-    params = dict(n_components=2, categorical_features="from_dtype", hidden_layer_sizes=(16,),
-                  max_epochs=3, batch_size=32, random_state=0)
-    params.update(kw)
-    return GaussianAutoencoder(**params)
+tiny = partial(autoencoder, categorical_features="from_dtype")
 
 
 def mixed_table(n: int = 200, seed: int = 0) -> pd.DataFrame:
