@@ -45,11 +45,6 @@ __all__ = [
 ]
 
 
-def _check_codes(Z) -> np.ndarray:
-    """Validate a code matrix: finite, 2-D, at least 2 rows, float."""
-    return _st._check_codes(Z, dtype=[np.float64, np.float32])
-
-
 def gaussianity_score(
     Z,
     *,
@@ -248,20 +243,20 @@ Examples
 """
 
 
-def _final_step(estimator, X):
-    """The estimator that ends ``estimator`` (a Pipeline's last step, else itself)
-    and ``X`` as that step receives it."""
+def _table_model(estimator):
+    """The GaussianAutoencoder fitted with ``categorical_features`` that ends
+    ``estimator`` (a Pipeline's last step, else itself), and ``X`` as it
+    receives it (a function of ``X``, so that the Pipeline's other steps only
+    run for such a model); ``(None, None)`` otherwise: it scores in its encoded
+    space."""
     steps = getattr(estimator, "steps", None)
+    final = steps[-1][1] if steps else estimator
+    if getattr(final, "categorical_features", None) is None or not hasattr(
+            final, "_encoded_reconstruction"):
+        return None, None
     if steps and len(steps) > 1:
-        return steps[-1][1], estimator[:-1].transform(X)
-    return (steps[-1][1] if steps else estimator), X
-
-
-def _is_table_model(final) -> bool:
-    """A GaussianAutoencoder fitted with ``categorical_features``: it scores in
-    its encoded space."""
-    return getattr(final, "categorical_features", None) is not None and hasattr(
-        final, "_encoded_reconstruction")
+        return final, estimator[:-1].transform
+    return final, lambda X: X
 
 
 def reconstruction_scorer(estimator, X, y=None) -> float:
@@ -277,9 +272,9 @@ def reconstruction_scorer(estimator, X, y=None) -> float:
     columns against their reconstruction, and each categorical one-hot block
     against the decoder's softmax probabilities (a Brier score), averaged over
     the encoded width."""
-    final, Xt = _final_step(estimator, X)
-    if _is_table_model(final):
-        E, E_hat = final._encoded_reconstruction(Xt)
+    final, table_input = _table_model(estimator)
+    if final is not None:
+        E, E_hat = final._encoded_reconstruction(table_input(X))
         return -float(np.mean((E - E_hat) ** 2))
     X = check_array(X, dtype=np.float64)
     X_hat = np.asarray(estimator.inverse_transform(estimator.transform(X)), dtype=np.float64)
@@ -325,9 +320,12 @@ class _SampleScorer:
         self.max_samples, self.random_state = max_samples, random_state
 
     def __call__(self, estimator, X, y=None) -> float:
-        final, Xt = _final_step(estimator, X)
-        if _is_table_model(final):  # in the estimator's encoded space
+        final, table_input = _table_model(estimator)
+        if final is not None:  # in the estimator's encoded space
+            Xt = table_input(X)
             m = min(Xt.shape[0], self.max_samples)
+            if m < 2:
+                raise ValueError(f"the sample scorer needs at least 2 rows, got {m}")
             S = final._encode(final.sample(m, random_state=self.random_state))
             X = final._encode(_rows(Xt, m, self.random_state))
         else:
@@ -336,8 +334,6 @@ class _SampleScorer:
             rng = np.random.default_rng(self.random_state)
             X = X[rng.choice(X.shape[0], m, replace=False)]
             S = check_array(_sample(estimator, m, self.random_state), dtype=np.float64)
-        if m < 2:
-            raise ValueError(f"the sample scorer needs at least 2 rows, got {m}")
         return -_st.energy_distance(S, X)
 
     def __repr__(self) -> str:

@@ -219,3 +219,27 @@ def test_autoencoder_score_is_gaussianity_score():
     X = np.random.default_rng(7).standard_normal((200, 4))
     ae.fit(X)
     assert ae.score(X) == M.gaussianity_score(ae.transform(X))
+
+
+def test_pipeline_scorers_run_the_front_steps_once():
+    """A numeric model's scorers transform through the Pipeline once (the table
+    path's extra transform only runs for a table model)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skgauss import GaussianAutoencoder
+    from skgauss.metrics import reconstruction_scorer
+
+    calls = []
+
+    def count(X):
+        calls.append(len(X))
+        return X
+
+    X = np.random.RandomState(0).randn(80, 4)
+    pipe = make_pipeline(FunctionTransformer(count, inverse_func=lambda X: X),
+                         GaussianAutoencoder(2, hidden_layer_sizes=(8,), max_epochs=1,
+                                             latent_flow=None, random_state=0)).fit(X)
+    calls.clear()
+    reconstruction_scorer(pipe, X)
+    assert calls == [80]

@@ -430,3 +430,16 @@ def test_registry_mmd_and_energy_use_the_pearson_null():
     Z = np.random.default_rng(0).standard_normal((200, 3)) * 1.5
     for name in ("mmd", "energy"):
         assert S.TESTS[name].run(Z).pvalue < 1 / 201
+
+
+def test_moment_kl_distance_is_centred_by_the_first_order_mean():
+    """KL of the fitted Gaussian (ML covariance) minus (d + d(d+1)/2) / (2n),
+    computed here with numpy, where Bartlett's df would differ (d close to n)."""
+    from skgauss.stats._distances import moment_kl_distance
+
+    Z = np.random.RandomState(0).randn(100, 30)
+    n, d = Z.shape
+    mu, S = Z.mean(0), np.cov(Z.T, bias=True)
+    kl = 0.5 * (np.trace(S) + mu @ mu - d - np.linalg.slogdet(S)[1])
+    assert moment_kl_distance(Z) == pytest.approx(kl - (d + d * (d + 1) / 2) / (2 * n),
+                                                  rel=1e-9)

@@ -105,7 +105,8 @@ def moment_kl_distance(Z) -> float:
     - \log\det\hat\Sigma)` minus its first-order null mean
     :math:`(d + d(d+1)/2)/(2n)`, so that it is ~0 under N(0, I) at every n.
     Sees mean and covariance only; ``inf`` for a singular covariance."""
-    res = moment_test(Z)
+    # without Bartlett's correction df is d + d(d+1)/2, the first-order mean
+    res = moment_test(Z, bartlett=False)
     return res.details["kl"] - res.df / (2 * res.n_samples_used)
 
 
