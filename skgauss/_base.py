@@ -33,7 +33,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Options, StrOptions
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import Callback, LRScheduler
@@ -56,41 +56,20 @@ from ._common import (
     trained_params,
 )
 from ._threads import fit_threads, inference_threads, limit_threads
+from .regularizers._base import Number
 
 __all__: list[str] = []
 
 
-class _Finite(Interval):
-    """An interval of finite reals that refuses ``True``/``False`` (``inf`` is
-    never a usable learning rate, weight or noise level, though it is in
-    ``[0, inf)``; ``lr=True`` is a mistake, though a bool is a number to Python)."""
-
-    def is_satisfied_by(self, val) -> bool:
-        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
-
-    def __contains__(self, val) -> bool:
-        return bool(np.isfinite(val)) and super().__contains__(val)
-
-    def __str__(self) -> str:
-        return "a finite " + super().__str__()[2:]  # "a float in ..." -> "a finite float in"
+def finite(low: float, high: float | None = None, *, closed: str = "left") -> Number:
+    """Finite reals (not bools) from ``low`` (to ``high``); ``closed`` as in
+    ``Interval``."""
+    return Number(Real, low, high, closed=closed)
 
 
-def finite(low: float, high: float | None = None, *, closed: str = "left") -> _Finite:
-    """Finite reals from ``low`` (to ``high``); ``closed`` as in ``Interval``."""
-    return _Finite(Real, low, high, closed=closed)
-
-
-class _Int(Interval):
-    """An interval of integers that refuses ``True``/``False`` (a bool is an
-    ``Integral`` to Python, but ``max_epochs=True`` is a mistake)."""
-
-    def is_satisfied_by(self, val) -> bool:
-        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
-
-
-def positive_int(low: int = 1, high: int | None = None) -> _Int:
+def positive_int(low: int = 1, high: int | None = None) -> Number:
     """Integers (not bools) from ``low`` (to ``high``, included)."""
-    return _Int(Integral, low, high, closed="left" if high is None else "both")
+    return Number(Integral, low, high, closed="left" if high is None else "both")
 
 
 #: the thread counts ``n_threads`` takes: far more threads than CPUs only slows

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ._net import NonFiniteLossError
-from ._threads import limit_threads
+from ._threads import BLOCK, limit_threads
 
 __all__: list[str] = []
 
@@ -146,12 +146,6 @@ def float32_tensor(A: np.ndarray, what: str) -> torch.Tensor:
             f"{np.abs(A).max():.3g}); the network computes in float32: rescale it"
         )
     return torch.from_numpy(A32)
-
-
-#: rows per batch of :func:`run_batched` (every batch is padded to it: 512 keeps a
-#: transform of a few rows at ~8 ms with the latent flow, 4096 cost ~35 ms; 9k rows:
-#: 243 ms against 208 ms)
-BLOCK = 512
 
 
 def run_batched(fn, A: np.ndarray, what: str, device, threads: int) -> np.ndarray:

@@ -237,10 +237,6 @@ class _SeededNet(NeuralNet):
             )
         return step
 
-    def validation_step(self, batch, **fit_params):
-        step = super().validation_step(batch, **fit_params)
-        self._read_step(step, "valid")
-        return step
 
 
 def table_reconstruction(
@@ -349,7 +345,7 @@ class _AutoencoderNet(_SeededNet):
         """The batch's ``loss`` (reconstruction + alpha x penalty), its detached
         ``terms`` (reconstruction, penalty) and detached ``codes``."""
         reconstruction, codes, mean, logvar = y_pred
-        X = to_tensor(X, device=self.device)  # the batch stays on the CPU until here
+        X = to_tensor(X, device=self.device)
         recon = self.reconstruction_nll(reconstruction, X).mean()
         penalty = self.penalty_(codes, mean, logvar, generator=self.prior_generator_)
         # terms are read with the loss after the step, in one host sync

@@ -155,3 +155,15 @@ def test_bad_n_threads(bad, X):
     for est in _models(n_threads=bad):
         with pytest.raises(ValueError, match=r"'n_threads' parameter of Gaussian\w+ must be"):
             est.fit(X)
+
+
+def test_inference_threads_count_one_padded_block(monkeypatch):
+    """Every transform call is padded to BLOCK rows, so the thread count is that
+    of one block, however many rows (and no /proc/stat probe for the default)."""
+    from skgauss import GaussianAutoencoder
+
+    monkeypatch.setattr(_threads, "other_busy_cores", lambda: pytest.fail("probed"))
+    ae = GaussianAutoencoder()
+    module = torch.nn.Linear(64, 128)
+    assert _threads.inference_threads(ae, module, 10) == 1
+    assert _threads.inference_threads(ae, module, 10**6) == 1

@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from numbers import Real
 
 import torch
-from sklearn.utils._param_validation import Interval
 from torch import nn
 from torch.func import functional_call
 from torch.nn.functional import softplus
 
-from ._base import POSITIVE, POSITIVE_INT, Items, check_batch
+from ._base import POSITIVE, POSITIVE_INT, Items, Number, check_batch
 from ._penalty import Penalty
 
 __all__ = ["AdversarialPenalty"]
@@ -71,7 +70,7 @@ class AdversarialPenalty(Penalty):
     constraints = {
         "hidden_layer_sizes": [Items(POSITIVE_INT, min_len=0, what="widths")],
         "lr": [POSITIVE],
-        "betas": [Items(Interval(Real, 0, 1, closed="left"), 2, 2)],
+        "betas": [Items(Number(Real, 0, 1, closed="left"), 2, 2)],
     }
 
     def __init__(

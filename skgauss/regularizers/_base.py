@@ -18,6 +18,7 @@ from torch.utils.checkpoint import checkpoint
 
 __all__ = [
     "Items",
+    "Number",
     "POSITIVE",
     "POSITIVE_INT",
     "Weights",
@@ -33,10 +34,18 @@ __all__ = [
 # its code; the resolution checks every option given against it before training
 # (scikit-learn's ``_parameter_constraints`` mechanism, applied to penalty options).
 
+class Number(Interval):
+    """scikit-learn's ``Interval`` (finite values only) refusing ``True``/``False``:
+    a bool is a number to Python, but ``lr=True`` is a mistake."""
+
+    def is_satisfied_by(self, val) -> bool:
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
+
+
 #: a finite real number > 0
-POSITIVE = Interval(Real, 0, None, closed="neither")
+POSITIVE = Number(Real, 0, None, closed="neither")
 #: an integer >= 1
-POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+POSITIVE_INT = Number(Integral, 1, None, closed="left")
 
 
 def _is_real(value) -> bool:
@@ -55,7 +64,7 @@ class Items(_Constraint):
         return (
             isinstance(val, (list, tuple))
             and self.min_len <= len(val) <= (self.max_len or len(val))
-            and all(not isinstance(v, bool) and self.item.is_satisfied_by(v) for v in val)
+            and all(self.item.is_satisfied_by(v) for v in val)
         )
 
     def __str__(self) -> str:
@@ -96,11 +105,7 @@ def check_options(name: str, entry, options: dict) -> None:
             continue
         allowed = [c if isinstance(c, (Items, Weights)) else make_constraint(c)
                    for c in constraints[option]]
-        if isinstance(value, bool) and "boolean" not in constraints[option]:
-            ok = False  # True/False are not numbers here
-        else:
-            ok = any(c.is_satisfied_by(value) for c in allowed)
-        if not ok:
+        if not any(c.is_satisfied_by(value) for c in allowed):
             texts = [str(c) for c in allowed]
             text = texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " or " + texts[-1]
             raise InvalidParameterError(

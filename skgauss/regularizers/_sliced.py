@@ -5,11 +5,12 @@ from __future__ import annotations
 from numbers import Integral
 
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
 from ._base import (
     POSITIVE,
     POSITIVE_INT,
+    Number,
     check_batch,
     random_directions,
 )
@@ -113,7 +114,7 @@ sliced_wasserstein.constraints = {
 epps_pulley.constraints = {
     "n_projections": [POSITIVE_INT],
     "t_max": [POSITIVE],
-    "n_points": [Interval(Integral, 2, None, closed="left")],
+    "n_points": [Number(Integral, 2, None, closed="left")],
 }
 
 # scale: 1 / (increase from N(0, I) to N(0.5 * 1, I) at n = 256, d = 8), see
