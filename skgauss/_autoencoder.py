@@ -379,8 +379,13 @@ default=None
         A, table = self._matrix(X, reset=reset, min_samples=2)
         if check:
             self._check_params(A.shape[1])  # the encoded width, for a table
-        names = getattr(self, "feature_names_in_", None) if table is None else None
-        check_magnitude(A, names)  # encoded tables: no column names
+        if table is None:
+            check_magnitude(A, getattr(self, "feature_names_in_", None))
+        else:  # the numeric columns come first; one-hot blocks hold 0 and 1
+            check_magnitude(A[:, :len(table.numeric)],
+                            [table.columns[j] for j in table.numeric], table.numeric,
+                            fix="keep scale_numeric=True (the default), which "
+                                "standardises them")
         return A, A.dtype, table
 
     def _matrix(self, X, reset: bool, min_samples: int = 1) -> tuple:
@@ -403,17 +408,16 @@ default=None
         if not reset and getattr(self, "_table", None) is None:
             raise ValueError("this model was fitted without categorical_features; set it "
                              "before the first fit")
+        if X.shape[0] < min_samples:  # before the codec fits statistics of no rows
+            raise ValueError(f"Found array with {X.shape[0]} sample(s) while a minimum of "
+                             f"{min_samples} is required.")
         table = (_TableCodec.fit(X, self.categorical_features,
                                  scale_numeric=self.scale_numeric, clip=self.clip,
                                  handle_unknown=self.handle_unknown)
                  if reset else self._table)
-        E = table.encode(X)
         dtype = np.float32 if _frame_kind(X) == "array" and X.dtype == np.float32 \
             else np.float64
-        if E.shape[0] < min_samples:
-            raise ValueError(f"Found array with {E.shape[0]} sample(s) while a minimum of "
-                             f"{min_samples} is required.")
-        return E.astype(dtype, copy=False), table
+        return table.encode(X).astype(dtype, copy=False), table
 
     def _agree(self, seed: int, A: np.ndarray) -> int:
         """With ``distributed``, rank 0's seed, after checking every process has

@@ -57,21 +57,24 @@ def check_device(device) -> None:
 MAX_ABS_INPUT = 1e10
 
 
-def _column_label(j: int, names) -> str:
-    return f"column {names[j]!r} (index {j})" if names is not None else f"column {j}"
+def _column_label(j: int, names, index: int | None = None) -> str:
+    index = j if index is None else index
+    return f"column {names[j]!r} (index {index})" if names is not None else f"column {index}"
 
 
-def check_magnitude(X: np.ndarray, names=None) -> None:
+def check_magnitude(X: np.ndarray, names=None, indices=None,
+                    fix: str = "standardise X (e.g. sklearn.preprocessing.StandardScaler) "
+                               "before fitting") -> None:
     """Refuse training data too large for a float32 network, naming the column
-    (from ``names``, e.g. ``feature_names_in_``, else its index) and the fix."""
+    (from ``names``, e.g. ``feature_names_in_``, else its index; ``indices``: the
+    columns' indices in X when ``X`` holds only some of them) and the ``fix``."""
     tops = np.abs(X).max(axis=0) if X.size else np.zeros(0)
     if tops.size and tops.max() > MAX_ABS_INPUT:
         j = int(np.argmax(tops))
+        label = _column_label(j, names, None if indices is None else indices[j])
         raise ValueError(
-            f"{_column_label(j, names)} of X has values up to {tops[j]:.3g}; the network "
-            f"computes in float32 and its squared error overflows beyond "
-            f"~{MAX_ABS_INPUT:.0e}: standardise X (e.g. sklearn.preprocessing."
-            "StandardScaler) before fitting"
+            f"{label} of X has values up to {tops[j]:.3g}; the network computes in "
+            f"float32 and its squared error overflows beyond ~{MAX_ABS_INPUT:.0e}: {fix}"
         )
 
 

@@ -182,6 +182,17 @@ def _numeric(values, name: str) -> np.ndarray:
     return x
 
 
+def _int_bounds(dtype: str) -> tuple[float, float]:
+    """The range of an integer dtype (numpy's, or pandas' nullable ``Int8`` ...
+    ``UInt64``); unbounded for any other."""
+    try:
+        info = np.iinfo(np.dtype(dtype.lower()))
+    except (TypeError, ValueError):
+        return -np.inf, np.inf
+    # the largest float below the maximum: float(2**63 - 1) would round up past it
+    return float(info.min), float(np.nextafter(float(info.max), 0.0))
+
+
 class _TableCodec:
     """Fitted encoding of a table; build it with :meth:`fit` or :meth:`from_state`."""
 
@@ -361,8 +372,8 @@ class _TableCodec:
         out = {}
         for i, j in enumerate(self.numeric):
             x = P[:, i] * self.scale[i] + self.mean[i]
-            if self.kinds[j] == "int":
-                x = np.rint(x)
+            if self.kinds[j] == "int":  # within what the column's dtype can hold
+                x = np.rint(np.clip(x, *_int_bounds(self.dtypes[j])))
             if self.clip:
                 x = np.clip(x, self.low[i], self.high[i])
             out[j] = x

@@ -395,3 +395,14 @@ def test_unwritable_out_refused_before_training(capsys, monkeypatch):
         main(["compare", "--dataset", "iris", "--n-components", "2", "--no-plots",
               "--out", os.path.join(tempfile.gettempdir(), "skgauss-never")])
     assert exc.value.code == 2 and "cannot write" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("gap", ["", "NA", "?"])
+def test_csv_numbers_with_missing_cells_are_refused(tmp_path, capsys, gap):
+    """A numeric column with a blank (or NA) cell is not a text column: exit 2
+    naming it, rather than one-hot encoding its numbers."""
+    path = tmp_path / "t.csv"
+    rows = [f"{i},{(i % 7) + 1 if i != 5 else gap},{i * 0.5}" for i in range(40)]
+    path.write_text("id,rating,x\n" + "\n".join(rows) + "\n")
+    _bad(tmp_path, capsys, ["--data", str(path)],
+         "column 'rating' holds numbers with 1 missing cell(s) (first in data row 6)")

@@ -297,3 +297,35 @@ def test_dequantize_leaves_the_one_hot_blocks_exact():
     n_numeric = len(ae._table.numeric)
     assert spacing[0] == 0 and spacing[1] > 0  # 'count' (8 levels, scaled) is dequantised
     assert (spacing[n_numeric:] == 0).all()  # the categories are not
+
+
+def test_decoded_integers_stay_within_their_dtype():
+    """With clip=False a decoded value beyond an integer dtype's range is put at
+    the range's end (a uint8 column cannot hold 300 or -5)."""
+    from skgauss._tabular import _int_bounds
+
+    df = pd.DataFrame({"c": list("ab") * 20, "u": np.arange(40, dtype=np.uint8),
+                       "n": pd.array(np.arange(40), dtype="Int16")})
+    ae = tiny(clip=False).fit(df)
+    table = ae._table
+    M = np.zeros((2, table.width))
+    i_u, i_n = table.numeric.index(1), table.numeric.index(2)
+    M[:, i_u] = (np.array([300.0, -5.0]) - table.mean[i_u]) / table.scale[i_u]
+    M[:, i_n] = (np.array([1e6, -1e6]) - table.mean[i_n]) / table.scale[i_n]
+    rows = table.decode(M)
+    assert rows["u"].tolist() == [255, 0] and rows["u"].dtype == np.uint8
+    assert rows["n"].tolist() == [32767, -32768] and str(rows["n"].dtype) == "Int16"
+    assert _int_bounds("int64")[1] < 2.0**63 and _int_bounds("float64") == (-np.inf, np.inf)
+
+
+def test_empty_table_is_refused_clearly():
+    df = pd.DataFrame({"c": pd.Series([], dtype=object), "x": pd.Series([], dtype=float)})
+    with pytest.raises(ValueError, match="Found array with 0 sample"):
+        tiny().fit(df)
+
+
+def test_unscaled_table_names_its_large_column():
+    df = pd.DataFrame({"c": list("ab") * 10, "small": np.arange(20.0),
+                       "big": np.arange(20.0) * 1e12})
+    with pytest.raises(ValueError, match=r"column 'big' \(index 2\).*scale_numeric=True"):
+        tiny(scale_numeric=False).fit(df)

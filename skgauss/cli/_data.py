@@ -56,6 +56,33 @@ def _read_table(path: Path):
 MAX_CATEGORIES = 50
 
 
+#: cells read as "missing" in a CSV column of numbers (compared lower-cased)
+MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _refuse_gaps_in_numbers(name: str, values: Sequence) -> None:
+    """A column whose cells are numbers but for some missing ones is a numeric
+    column with gaps, not text: refuse it (one-hot encoding it would make every
+    number a category)."""
+    missing = [v is None or (isinstance(v, str) and v.strip().lower() in MISSING_MARKERS)
+               for v in values]
+    gaps = [i for i, gap in enumerate(missing) if gap]
+    if gaps and all(_is_number(v) for v, gap in zip(values, missing, strict=True) if not gap):
+        raise InputError(
+            f"column {name!r} holds numbers with {len(gaps)} missing cell(s) (first in "
+            f"data row {gaps[0] + 1}): fill or drop them; skgauss compare needs no "
+            "missing values in numeric columns"
+        )
+
+
 def _encode_columns(header: Sequence[str], columns: Sequence[Sequence]) -> tuple:
     """Numeric columns as they are, text columns one-hot encoded (an empty cell is
     a category of its own); text columns with more than ``MAX_CATEGORIES``
@@ -70,6 +97,7 @@ def _encode_columns(header: Sequence[str], columns: Sequence[Sequence]) -> tuple
             continue
         except (TypeError, ValueError):
             pass
+        _refuse_gaps_in_numbers(name, values)
         values = np.array(["" if v is None else str(v) for v in values], dtype=object)
         categories = sorted(set(values))
         if len(categories) > MAX_CATEGORIES or len(categories) > len(values) / 2:
