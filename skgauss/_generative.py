@@ -7,7 +7,8 @@ r"""The generative parts of :class:`~skgauss.GaussianAutoencoder` around the net
   (RAE's ex-post sampler), built and checked here;
 - the latent flow: a fitted :class:`~skgauss.GaussianFlow` on the codes;
 - dequantisation of columns with few distinct values
-  (:func:`dequantization_spacing`, :func:`dequantize`);
+  (:func:`dequantization_spacing`; the noise is drawn per batch by
+  ``skgauss._net._BatchLoader``);
 - fitting all of them around a trained network (:func:`fit_latent`) and
   calibrating a table's category frequencies on the model's samples
   (:func:`calibrated_table`).
@@ -126,12 +127,6 @@ def dequantization_spacing(X: np.ndarray, max_levels: int = MAX_LEVELS) -> np.nd
         if 2 <= len(levels) <= max_levels:
             spacing[j] = np.diff(levels).min()
     return spacing
-
-
-def dequantize(X: np.ndarray, spacing: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
-    r"""``X`` plus uniform noise on :math:`[-\delta_j/2, \delta_j/2)` in each column
-    (:math:`\delta_j` = ``spacing[j]``; 0 leaves a column unchanged)."""
-    return X + (rng.random_sample(X.shape) - 0.5) * spacing
 
 
 def mixture_draws(gmm: GaussianMixture, n: int, rng: np.random.RandomState) -> np.ndarray:
@@ -256,24 +251,26 @@ def fit_latent(est, X: np.ndarray, net, table=None) -> dict:
     table, of its numeric columns only), ``latent_flow_`` and
     ``latent_sampler_`` from the codes of all rows."""
     module, seeds = net.module_, net.seeds_
+    # the categories of a table have no Gaussian noise: its numeric columns only
+    n_numeric = X.shape[1] if table is None else len(table.numeric)
+    kind = est.decoder_covariance if n_numeric else None
     module.eval()
     try:
         encode = lambda x: module.encode(x)[0]  # noqa: E731
         threads = inference_threads(est, module, len(X))
         codes = run_batched(encode, X, "X", net.device, threads).astype(np.float64)
-        rows = X
-        if est.validation_fraction > 0 and est.decoder_covariance is not None:
-            # the rows skorch held out (the same split of the same stream)
-            _, valid = _ValidSplit(est.validation_fraction, seeds["split"])(
-                _TensorDataset(X))
-            rows = X[valid.indices]
-        residuals = rows - run_batched(
-            lambda x: module.decoder(encode(x)), rows, "X", net.device, threads)
-        if table is not None:  # the categories have no Gaussian noise
-            residuals = residuals[:, :len(table.numeric)]
+        residuals = None
+        if kind is not None:  # no noise model: no residual pass
+            rows = X
+            if est.validation_fraction > 0:
+                # the rows skorch held out (the same split of the same stream)
+                _, valid = _ValidSplit(est.validation_fraction, seeds["split"])(
+                    _TensorDataset(X))
+                rows = X[valid.indices]
+            residuals = (rows - run_batched(lambda x: module.decoder(encode(x)), rows, "X",
+                                            net.device, threads))[:, :n_numeric]
     finally:
         module.train()
-    kind = est.decoder_covariance if residuals.shape[1] else None
     state = {"decoder_covariance_": residual_covariance(residuals, kind),
              "latent_flow_": None, "latent_sampler_": None}
     if est.latent_flow is not None:

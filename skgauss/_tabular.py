@@ -160,7 +160,7 @@ def column_kinds(X, categorical_features="from_dtype") -> tuple[list[str], np.nd
     return names, mask, dkinds
 
 
-def _column_values(df, A, j: int, name: str) -> np.ndarray:
+def _column_values(df, A, j: int) -> np.ndarray:
     if df is None:
         return A[:, j]
     return df[df.columns[j]].to_numpy(dtype=object if df[df.columns[j]].dtype.kind == "O"
@@ -232,7 +232,7 @@ class _TableCodec:
         mean, scale, low, high = [], [], [], []
         for j, name in enumerate(names):
             dtype = A.dtype if df is None else df[df.columns[j]].dtype
-            values = _column_values(df, A, j, name)
+            values = _column_values(df, A, j)
             state["dtypes"].append(str(dtype))
             state["ordered"].append(bool(getattr(dtype, "ordered", False)))
             if mask[j]:
@@ -294,7 +294,7 @@ class _TableCodec:
         return type(self)(state, {**arrays, "bias": bias})
 
     # ------------------------------------------------------------------- encode
-    def _frame(self, X, reset_names: bool = False):
+    def _frame(self, X):
         """``X`` as (pandas frame or None, array or None), checked against the
         training columns: a missing or renamed column is named in the error."""
         df = _as_pandas(X)
@@ -320,10 +320,10 @@ class _TableCodec:
         n = len(df) if df is not None else A.shape[0]
         out = np.zeros((n, self.width), dtype=np.float64)
         for i, j in enumerate(self.numeric):
-            x = _numeric(_column_values(df, A, j, self.columns[j]), self.columns[j])
+            x = _numeric(_column_values(df, A, j), self.columns[j])
             out[:, i] = (x - self.mean[i]) / self.scale[i]
         for (start, _), j in zip(self.blocks, self.categorical, strict=True):
-            out[:, start:] += self._one_hot(_column_values(df, A, j, self.columns[j]), j,
+            out[:, start:] += self._one_hot(_column_values(df, A, j), j,
                                             n, self.width - start)
         return out
 

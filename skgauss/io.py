@@ -198,7 +198,7 @@ def save(estimator, path) -> Path:
         "fitted": _jsonable(state["fitted"]),
         "set_output": _output_config(estimator),
     }
-    tensors = {k: v.detach().cpu().contiguous() for k, v in state["tensors"].items()}
+    tensors = state["tensors"]  # detached, contiguous CPU copies (module_tensors)
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ValueError(f"{path} exists and is not a folder")
