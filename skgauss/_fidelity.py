@@ -65,26 +65,25 @@ def _shape(real: np.ndarray, synth: np.ndarray, categorical: bool) -> float:
             return float("nan")
         a, b = pair_codes(real, synth)
         return 1.0 - _tv(a, b, int(max(a.max(), b.max())) + 1)
-    real, synth = _floats(real), _floats(synth)  # KSComplement
-    real, synth = real[~np.isnan(real)], synth[~np.isnan(synth)]
+    real, synth = real[~np.isnan(real)], synth[~np.isnan(synth)]  # KSComplement
     if not len(real) or not len(synth):
         return float("nan")
     return 1.0 - float(scipy.stats.ks_2samp(real, synth).statistic)
 
 
-def _binned(values: np.ndarray, n_bins: int) -> np.ndarray:
-    """Bin indices of a numeric column with edges from its own values (as the
-    report discretises each table on its own); NaN falls past the last bin."""
-    x = _floats(values)
+def _binned(x: np.ndarray, n_bins: int) -> np.ndarray:
+    """Bin indices of a numeric column (floats, NaN for missing) with edges from
+    its own values (as the report discretises each table on its own); NaN falls
+    past the last bin."""
     edges = np.histogram_bin_edges(x[~np.isnan(x)], bins=n_bins)
     return np.digitize(x, edges)
 
 
 def _correlation(real: list, synth: list, threshold: float) -> float:
-    """1 - |rho_real - rho_synth| / 2 on rows where both values are present."""
+    """1 - |rho_real - rho_synth| / 2 on rows where both values are present
+    (float columns, NaN for missing)."""
     rhos = []
     for a, b in (real, synth):
-        a, b = _floats(a), _floats(b)
         keep = ~(np.isnan(a) | np.isnan(b))
         a, b = a[keep], b[keep]
         if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
@@ -194,6 +193,9 @@ def fidelity_report(
     R, S = _columns(real, names), _columns(synthetic, names)
     if not len(R[0]) or not len(S[0]):
         raise ValueError("both tables need at least one row")
+    # numeric columns as floats once (NaN for missing), not once per pair
+    for j in np.flatnonzero(~np.asarray(mask, dtype=bool)):
+        R[j], S[j] = _floats(R[j]), _floats(S[j])
     shapes = {n: _shape(r, s, m) for n, r, s, m in zip(names, R, S, mask, strict=True)}
     binned = {j: (_binned(R[j], n_bins), _binned(S[j], n_bins))
               for j in range(len(names)) if not mask[j]}

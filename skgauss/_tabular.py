@@ -322,9 +322,8 @@ class _TableCodec:
         for i, j in enumerate(self.numeric):
             x = _numeric(_column_values(df, A, j), self.columns[j])
             out[:, i] = (x - self.mean[i]) / self.scale[i]
-        for (start, _), j in zip(self.blocks, self.categorical, strict=True):
-            out[:, start:] += self._one_hot(_column_values(df, A, j), j,
-                                            n, self.width - start)
+        for (start, stop), j in zip(self.blocks, self.categorical, strict=True):
+            out[:, start:stop] = self._one_hot(_column_values(df, A, j), j, n, stop - start)
         return out
 
     def _one_hot(self, values, j: int, n: int, width: int) -> np.ndarray:
